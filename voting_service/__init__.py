@@ -1,0 +1,3 @@
+"""voting_service: end-to-end verifiable voting for municipal participatory budgeting."""
+
+__version__ = "0.1.0"

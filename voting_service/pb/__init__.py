@@ -1,0 +1,1 @@
+"""Participatory-budgeting ballots, rules and pabulib I/O. Pure: no web or storage imports."""

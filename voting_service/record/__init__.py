@@ -1,0 +1,1 @@
+"""The public election record. Depends only on crypto/ and pb/."""
