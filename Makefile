@@ -18,7 +18,7 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/voting-service demo
-	$(BIN)/voting-service serve
+	VOTING_MODE=development $(BIN)/voting-service serve
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

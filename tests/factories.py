@@ -1,0 +1,43 @@
+"""Valid request bodies to start from; tests derive broken ones from them."""
+
+from __future__ import annotations
+
+import copy
+
+
+def manifest_body(slug: str = "bp-test-2027", **overrides) -> dict:
+    body = {
+        "id": slug,
+        "title": "Budget participatif test",
+        "city": "Villeneuve-Essai",
+        "starts_at": "2026-01-01T08:00:00Z",
+        "ends_at": "2099-01-31T18:00:00+01:00",
+        "districts": [{"id": "centre", "name": "Centre"}, {"id": "gare", "name": "Gare"}],
+        "polling_points": [{"id": "mairie", "name": "Mairie", "address": "Place de la Mairie"}],
+        "questions": [
+            {
+                "id": "ville", "title": "Toute la ville", "district": None, "budget": 100_000,
+                "currency": "EUR", "format": {"kind": "approval", "min": 0, "max": 3},
+                "rule": {"rule": "mes", "satisfaction": "cost"},
+                "projects": [
+                    {"id": "P1", "title": "Parc", "cost": 60_000},
+                    {"id": "P2", "title": "Pistes", "cost": 30_000, "category": "Mobilité"},
+                ],
+            },
+            {
+                "id": "gare", "title": "Quartier de la gare", "district": "gare",
+                "budget": 20_000, "format": {"kind": "budget", "cap": None},
+                "rule": {"rule": "greedy"}, "projects": [],
+            },
+        ],
+    }
+    body.update(overrides)
+    return copy.deepcopy(body)
+
+
+def projects_body() -> dict:
+    return {"projects": [
+        {"id": "G1", "title": "Abri vélos", "cost": 8_000, "district": "gare",
+         "external_ref": "ETUDE-17"},
+        {"id": "G2", "title": "Fresque", "cost": 5_000, "summary": "Sur le mur du tunnel"},
+    ]}

@@ -1,0 +1,252 @@
+"""The `voting-service` command, for operators, trustees and auditors.
+
+Exit codes: 0 success; 1 a verification found a problem; 2 bad usage; 3 invalid input;
+4 not found; 5 conflict with the current state.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .config import default_database_url
+from .domain import audit, demo, elections
+from .domain import staff as staff_domain
+from .domain.errors import Conflict, DomainError, InvalidInput, NotFound
+from .store.db import make_engine, make_session_factory, transaction
+from .store.migrate import upgrade
+
+EXIT_VERIFY, EXIT_INPUT, EXIT_NOT_FOUND, EXIT_CONFLICT = 1, 3, 4, 5
+
+
+def database_url() -> str:
+    return os.environ.get("VOTING_DATABASE_URL") or default_database_url(
+        Path(os.environ.get("VOTING_INSTANCE_DIR", "instance")))
+
+
+def sessions():
+    return make_session_factory(make_engine(database_url()))
+
+
+def actor() -> str:
+    return f"cli:{os.environ.get('USER') or getpass.getuser()}"
+
+
+def fail(error: DomainError):
+    code = {NotFound: EXIT_NOT_FOUND, Conflict: EXIT_CONFLICT}.get(type(error), EXIT_INPUT)
+    click.echo(f"Error ({error.code}): {error.message}", err=True)
+    sys.exit(code)
+
+
+class DomainAwareGroup(click.Group):
+    """Turns domain errors into a one-line message and a documented exit code."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except DomainError as error:
+            fail(error)
+
+
+@click.group(cls=DomainAwareGroup)
+@click.version_option(package_name="voting-service")
+def main():
+    """voting-service: the vote of a municipal participatory budget.
+
+    Every command reads VOTING_DATABASE_URL (default: the SQLite file instance/voting.db).
+    """
+
+
+@main.command("init-db")
+def init_db():
+    """Create or upgrade the database schema (Alembic migrations)."""
+    upgrade(make_engine(database_url()))
+    click.echo("Database schema is up to date.")
+
+
+@main.command("demo")
+def demo_command():
+    """Load the demo election and demo staff accounts (idempotent)."""
+    engine = make_engine(database_url())
+    upgrade(engine)
+    with transaction(make_session_factory(engine)) as db:
+        created, logins = demo.load_demo(db)
+    click.echo("Demo election " + ("created" if created else "already present")
+               + f": {demo.DEMO_SLUG}")
+    click.echo("Demo staff logins (development only):")
+    for username, role, password in logins:
+        click.echo(f"  {username:<10} {role:<15} {password}")
+
+
+@main.command("serve")
+@click.option("--bind", default="127.0.0.1:8000", show_default=True)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+def serve(bind: str, workers: int):
+    """Serve the web application with gunicorn."""
+    from .serve import run
+
+    click.echo(f"Serving on http://{bind}/  (staff: http://{bind}/agents/, "
+               f"API: http://{bind}/api/v1/openapi.json, health: http://{bind}/healthz)")
+    run(bind, workers)
+
+
+@main.command("create-staff")
+@click.argument("username")
+@click.option("--role", required=True,
+              type=click.Choice(["admin", "officer", "trustee", "auditor", "results_reader"]))
+@click.option("--name", "display_name", default="", help="Display name.")
+@click.option("--password", envvar="VOTING_STAFF_PASSWORD", default=None,
+              help="Read from VOTING_STAFF_PASSWORD, else asked for (hidden).")
+def create_staff(username, role, display_name, password):
+    """Create a staff account."""
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with transaction(sessions()) as db:
+        staff_domain.create_staff(db, actor(), username, role, password, display_name)
+    click.echo(f"Staff account {username} ({role}) created.")
+
+
+@main.group()
+def tokens():
+    """API tokens for machine clients (other cycle steps, kiosks)."""
+
+
+@tokens.command("create")
+@click.argument("name")
+@click.option("--role", required=True,
+              type=click.Choice(["admin", "officer", "trustee", "auditor", "results_reader"]))
+@click.option("--scope", "scopes", multiple=True, help="Narrow to these permissions.")
+@click.option("--days", default=365, show_default=True, type=click.IntRange(1, 3650))
+def tokens_create(name, role, scopes, days):
+    """Create a token; it is printed once and never stored in clear."""
+    with transaction(sessions()) as db:
+        token, clear = staff_domain.create_token(db, actor(), name, role, list(scopes), days)
+        click.echo(f"Token {token.id} for {name} ({role}: {', '.join(token.scopes)}):")
+    click.echo(clear)
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=int)
+def tokens_revoke(token_id):
+    """Revoke a token."""
+    with transaction(sessions()) as db:
+        staff_domain.revoke_token(db, actor(), token_id)
+    click.echo(f"Token {token_id} revoked.")
+
+
+@main.group("audit-log")
+def audit_log():
+    """The hash-chained log of administrative actions."""
+
+
+@audit_log.command("verify")
+@click.option("--expect-head", default=None, help="A head hash noted earlier, to compare.")
+def audit_verify(expect_head):
+    """Recompute the chain; exit 1 naming the first bad entry."""
+    with transaction(sessions()) as db:
+        report = audit.verify(db, expect_head)
+    if report.ok:
+        click.echo(f"Audit log OK: {report.entries} entries, head {report.head}")
+        return
+    where = f"entry {report.first_bad_seq}: " if report.first_bad_seq else ""
+    click.echo(f"Audit log BROKEN at {where}{report.reason}", err=True)
+    sys.exit(EXIT_VERIFY)
+
+
+@main.group("elections", cls=DomainAwareGroup)
+def elections_group():
+    """Elections: create, put projects, show, status, transition (mirrors API v1)."""
+
+
+def _read_json(path: str):
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            return json.load(handle)
+    except OSError as error:
+        raise InvalidInput(f"{path}: {error.strerror}", "unreadable_file")
+    except json.JSONDecodeError as error:
+        raise InvalidInput(f"{path}: not valid JSON (line {error.lineno}, column "
+                           f"{error.colno}: {error.msg})", "malformed_json")
+
+
+@elections_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def elections_list(as_json):
+    """List elections: id, title, status."""
+    with transaction(sessions()) as db:
+        rows = [{"id": e.slug, "title": e.title, "status": e.status}
+                for e in elections.list_elections(db)]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("No election.")
+    for row in rows:
+        click.echo(f"{row['id']:<30} {row['status']:<10} {row['title']}")
+
+
+@elections_group.command("create")
+@click.argument("manifest_file", type=click.Path(dir_okay=False))
+def elections_create(manifest_file):
+    """Create a draft election from a manifest JSON file."""
+    body = _read_json(manifest_file)
+    with transaction(sessions()) as db:
+        election = elections.create_election(db, actor(), body)
+        click.echo(f"Election {election.slug} created (draft).")
+
+
+@elections_group.command("put-projects")
+@click.argument("election_id")
+@click.argument("question_id")
+@click.argument("projects_file", type=click.Path(dir_okay=False))
+def elections_put_projects(election_id, question_id, projects_file):
+    """Replace a question's projects from a JSON file {"projects": [...]} (draft only)."""
+    body = _read_json(projects_file)
+    with transaction(sessions()) as db:
+        question = elections.put_projects(db, actor(), election_id, question_id, body)
+        click.echo(f"{len(question.projects)} projects set on {election_id}/{question_id}.")
+
+
+@elections_group.command("show")
+@click.argument("election_id")
+def elections_show(election_id):
+    """Print the manifest, status and fingerprint as JSON."""
+    with transaction(sessions()) as db:
+        election = elections.get_election(db, election_id)
+        body = {"status": election.status, "fingerprint": election.fingerprint,
+                "manifest": elections.manifest(election)}
+    click.echo(json.dumps(body, ensure_ascii=False, indent=2))
+
+
+@elections_group.command("status")
+@click.argument("election_id")
+@click.option("--json", "as_json", is_flag=True)
+def elections_status(election_id, as_json):
+    """Lifecycle status."""
+    with transaction(sessions()) as db:
+        view = elections.status_view(elections.get_election(db, election_id))
+    if as_json:
+        click.echo(json.dumps(view))
+    else:
+        click.echo(f"{view['id']}: {view['status']} (fingerprint {view['fingerprint'] or '-'})")
+
+
+@elections_group.command("transition")
+@click.argument("election_id")
+@click.argument("target", type=click.Choice(["frozen", "open", "closed", "tallied",
+                                             "certified"]))
+def elections_transition(election_id, target):
+    """Move an election to its next state (idempotent)."""
+    with transaction(sessions()) as db:
+        result = elections.transition(db, actor(), election_id, target)
+        status = result.election.status
+    click.echo(f"{election_id}: {status}" + ("" if result.changed else " (already)"))
+
+
+if __name__ == "__main__":
+    main()

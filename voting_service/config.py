@@ -1,0 +1,85 @@
+"""Configuration from environment variables with the VOTING_ prefix.
+
+Every setting has one name, one default and one place where it is read, so operators can
+see the whole surface here. Production mode refuses to start without a secret key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MODES = ("production", "development", "test")
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable service."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: str
+    instance_dir: Path
+    database_url: str
+    secret_key: str
+    key_dir: Path
+    log_format: str
+    max_body_bytes: int = 1024 * 1024
+    session_hours: int = 8
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def production(self) -> bool:
+        return self.mode == "production"
+
+
+def default_database_url(instance_dir: Path) -> str:
+    return f"sqlite:///{(instance_dir / 'voting.db').resolve()}"
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Read settings from `env` (default: the process environment)."""
+    env = dict(os.environ if env is None else env)
+    mode = env.get("VOTING_MODE", "production")
+    if mode not in MODES:
+        raise ConfigError(f"VOTING_MODE must be one of {', '.join(MODES)} (got {mode!r})")
+    instance_dir = Path(env.get("VOTING_INSTANCE_DIR", "instance"))
+    database_url = env.get("VOTING_DATABASE_URL") or default_database_url(instance_dir)
+    log_format = env.get("VOTING_LOG_FORMAT", "json" if mode == "production" else "text")
+    if log_format not in ("json", "text"):
+        raise ConfigError("VOTING_LOG_FORMAT must be 'json' or 'text'")
+    secret_key = env.get("VOTING_SECRET_KEY", "")
+    if not secret_key:
+        if mode == "production":
+            raise ConfigError(
+                "VOTING_SECRET_KEY is required in production mode "
+                "(set VOTING_MODE=development for a local demo)"
+            )
+        secret_key = _development_secret(instance_dir)
+    elif len(secret_key) < 32:
+        raise ConfigError("VOTING_SECRET_KEY must be at least 32 characters long")
+    return Settings(
+        mode=mode,
+        instance_dir=instance_dir,
+        database_url=database_url,
+        secret_key=secret_key,
+        key_dir=Path(env.get("VOTING_KEY_DIR", "keys")),
+        log_format=log_format,
+        max_body_bytes=int(env.get("VOTING_MAX_BODY_BYTES", 1024 * 1024)),
+        session_hours=int(env.get("VOTING_SESSION_HOURS", 8)),
+    )
+
+
+def _development_secret(instance_dir: Path) -> str:
+    """A random key kept in the instance folder, so dev sessions survive a restart."""
+    path = instance_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

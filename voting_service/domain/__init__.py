@@ -1,0 +1,1 @@
+"""Use cases. Talks to store/, never to Flask."""

@@ -1,0 +1,115 @@
+"""The demo election of a fictional French city, loaded by `voting-service demo`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..store.models import Election, Staff
+from ..store.types import utcnow
+from . import elections, staff
+from .validation import iso
+
+DEMO_SLUG = "val-sur-loirette-2027"
+DEMO_ACTOR = "system:demo"
+
+# Demo-only accounts, printed by `make run`. Never used outside development mode.
+DEMO_STAFF = (
+    ("admin", "admin", "Service démocratie locale", "demo-admin-2027"),
+    ("agent", "officer", "Agent du bureau de vote", "demo-agent-2027"),
+    ("garant", "trustee", "Garante citoyenne", "demo-garant-2027"),
+    ("auditeur", "auditor", "Direction des systèmes d'information", "demo-audit-2027"),
+    ("cabinet", "results_reader", "Cabinet du maire", "demo-cabinet-2027"),
+)
+
+
+def _project(key, title, cost, category, summary, district=None):
+    return {"id": key, "title": title, "cost": cost, "category": category,
+            "summary": summary, "district": district, "external_ref": f"ETUDE-{key}"}
+
+
+def demo_manifest() -> dict:
+    start = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    return {
+        "id": DEMO_SLUG,
+        "title": "Budget participatif 2027",
+        "city": "Val-sur-Loirette",
+        "starts_at": iso(start),
+        "ends_at": iso(start + timedelta(days=30)),
+        "districts": [{"id": "nord", "name": "Quartier Nord"},
+                      {"id": "sud", "name": "Quartier Sud"}],
+        "polling_points": [
+            {"id": "mairie", "name": "Hôtel de ville", "address": "1 place de la Mairie"},
+            {"id": "mediatheque", "name": "Médiathèque Louise-Michel",
+             "address": "12 rue des Tilleuls"},
+        ],
+        "questions": [
+            {
+                "id": "ville", "title": "Projets pour toute la ville", "district": None,
+                "budget": 600_000, "currency": "EUR",
+                "format": {"kind": "budget", "cap": None},
+                "rule": {"rule": "mes", "satisfaction": "cost", "tie_break": "lexicographic"},
+                "projects": [
+                    _project("V1", "Pistes cyclables le long de la Loirette", 240_000,
+                             "Mobilité", "Relier les deux rives par 4 km de piste protégée."),
+                    _project("V2", "Cent arbres dans les cours d'école", 90_000,
+                             "Environnement", "Déminéraliser et ombrager six cours."),
+                    _project("V3", "Fontaines à boire", 45_000, "Santé",
+                             "Dix fontaines d'eau potable sur les places."),
+                    _project("V4", "Tiers-lieu numérique", 180_000, "Solidarité",
+                             "Ateliers et accompagnement aux démarches en ligne."),
+                    _project("V5", "Bancs et toilettes publiques", 120_000, "Cadre de vie",
+                             "Des haltes accessibles tous les 300 m en centre-ville."),
+                    _project("V6", "Festival des quartiers", 60_000, "Culture",
+                             "Un week-end de spectacles gratuits chaque été."),
+                ],
+            },
+            {
+                "id": "nord", "title": "Projets du Quartier Nord", "district": "nord",
+                "budget": 150_000, "currency": "EUR",
+                "format": {"kind": "approval", "min": 0, "max": 2},
+                "rule": {"rule": "greedy", "tie_break": "lexicographic"},
+                "projects": [
+                    _project("N1", "Aire de jeux inclusive", 85_000, "Cadre de vie",
+                             "Jeux accessibles aux enfants en fauteuil.", "nord"),
+                    _project("N2", "Jardins partagés", 30_000, "Environnement",
+                             "Vingt parcelles près du gymnase.", "nord"),
+                    _project("N3", "Éclairage du chemin du lavoir", 55_000, "Sécurité",
+                             "Un éclairage sobre à détection de présence.", "nord"),
+                ],
+            },
+            {
+                "id": "sud", "title": "Projets du Quartier Sud", "district": "sud",
+                "budget": 150_000, "currency": "EUR",
+                "format": {"kind": "approval", "min": 0, "max": 2},
+                "rule": {"rule": "greedy", "tie_break": "lexicographic"},
+                "projects": [
+                    _project("S1", "Terrain multisport", 110_000, "Sport",
+                             "Un city-stade ouvert à toutes et tous.", "sud"),
+                    _project("S2", "Boîte à livres et kiosque", 15_000, "Culture",
+                             "Près de l'arrêt de bus des Peupliers.", "sud"),
+                    _project("S3", "Ralentisseurs rue des Écoles", 40_000, "Sécurité",
+                             "Sécuriser le trajet vers l'école.", "sud"),
+                ],
+            },
+        ],
+    }
+
+
+def load_demo(session: Session) -> tuple[bool, list[tuple[str, str, str]]]:
+    """Create the demo election (frozen and opened) and staff, unless they exist."""
+    created = False
+    if session.execute(select(Election.id).where(Election.slug == DEMO_SLUG)).first() is None:
+        elections.create_election(session, DEMO_ACTOR, demo_manifest())
+        elections.transition(session, DEMO_ACTOR, DEMO_SLUG, "frozen")
+        elections.transition(session, DEMO_ACTOR, DEMO_SLUG, "open")
+        created = True
+    logins = []
+    for username, role, display_name, password in DEMO_STAFF:
+        exists = session.execute(select(Staff.id).where(Staff.username == username)).first()
+        if exists is None:
+            staff.create_staff(session, DEMO_ACTOR, username, role, password, display_name)
+        logins.append((username, role, password))
+    return created, logins

@@ -1,0 +1,284 @@
+"""Elections: manifest, lifecycle and the study step's projects.
+
+Lifecycle: draft → frozen → open → closed → tallied → certified. Every change takes the
+election row's lock first (SELECT ... FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on SQLite), so a
+manifest can never change under a concurrent freeze and of two concurrent transitions exactly
+one happens. Asking for the state the election is already in is a no-op, not an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ..store.models import District, Election, PollingPoint, Project, Question
+from ..store.types import utcnow
+from . import audit, manifest_schema
+from .canonical import canonical_bytes, sha256_hex
+from .errors import Conflict, InvalidInput, NotFound
+from .validation import check, iso, parse_datetime
+
+MANIFEST_VERSION = 1
+
+# target state → the state it may be reached from
+TRANSITIONS = {
+    "frozen": "draft",
+    "open": "frozen",
+    "closed": "open",
+    "tallied": "closed",
+    "certified": "tallied",
+}
+
+
+def list_elections(session: Session, public_only: bool = False) -> list[Election]:
+    query = select(Election).order_by(Election.starts_at.desc(), Election.slug)
+    if public_only:
+        query = query.where(Election.status != "draft")
+    return list(session.execute(query).scalars())
+
+
+def get_election(session: Session, slug: str, lock: bool = False) -> Election:
+    query = select(Election).where(Election.slug == slug).options(
+        selectinload(Election.questions).selectinload(Question.projects),
+        selectinload(Election.districts),
+        selectinload(Election.polling_points),
+    )
+    if lock:
+        query = query.with_for_update()
+    election = session.execute(query).scalar_one_or_none()
+    if election is None:
+        raise NotFound(f"no election {slug!r}", "election_not_found")
+    return election
+
+
+def _unique(items: list[dict], what: str) -> None:
+    seen = set()
+    for item in items:
+        if item["id"] in seen:
+            raise InvalidInput(f"{what}: duplicate id {item['id']!r}", "duplicate_id")
+        seen.add(item["id"])
+
+
+def _check_question(question: dict, district_keys: set[str]) -> None:
+    where = f"questions[{question['id']}]"
+    district = question.get("district")
+    if district is not None and district not in district_keys:
+        raise InvalidInput(f"{where}.district: unknown district {district!r}", "unknown_district")
+    vote_format, rule = question["format"], question["rule"]
+    kind = vote_format["kind"]
+    if kind == "approval" and vote_format.get("max") is not None:
+        if vote_format.get("min", 0) > vote_format["max"]:
+            raise InvalidInput(f"{where}.format: min is above max", "invalid_format")
+    if kind == "ordinal":
+        points = vote_format["points"]
+        if len(points) != vote_format["k"]:
+            raise InvalidInput(f"{where}.format: points must give one value per rank (k)",
+                               "invalid_format")
+        if any(a < b for a, b in zip(points, points[1:])):
+            raise InvalidInput(f"{where}.format: a better rank cannot earn fewer points",
+                               "invalid_format")
+        if vote_format.get("min", 0) > vote_format["k"]:
+            raise InvalidInput(f"{where}.format: min is above k", "invalid_format")
+    if kind == "cumulative" and vote_format["max_per_project"] > vote_format["max_total"]:
+        raise InvalidInput(f"{where}.format: max_per_project is above max_total",
+                           "invalid_format")
+    if kind == "grades" and vote_format.get("default", 0) >= len(vote_format["grades"]):
+        raise InvalidInput(f"{where}.format: default names no grade", "invalid_format")
+    name = rule["rule"]
+    if (name == "majority-judgement") != (kind == "grades"):
+        raise InvalidInput(f"{where}.rule: majority-judgement goes with the grades format, "
+                           "and only with it", "rule_format_mismatch")
+    if name == "greedy-threshold" and "threshold" not in rule:
+        raise InvalidInput(f"{where}.rule: greedy-threshold needs a threshold", "invalid_rule")
+    if "satisfaction" in rule and not name.startswith("mes"):
+        raise InvalidInput(f"{where}.rule: satisfaction applies to the mes rules only",
+                           "invalid_rule")
+    if "projects" in question:
+        _check_projects(question["projects"], district_keys, where)
+
+
+def _check_projects(projects: list[dict], district_keys: set[str], where: str) -> None:
+    _unique(projects, f"{where}.projects")
+    for project in projects:
+        district = project.get("district")
+        if district is not None and district not in district_keys:
+            raise InvalidInput(f"{where}.projects[{project['id']}].district: unknown district "
+                               f"{district!r}", "unknown_district")
+
+
+def _project_row(data: dict, position: int) -> Project:
+    return Project(key=data["id"], title=data["title"], summary=data.get("summary", ""),
+                   cost=data["cost"], category=data.get("category", ""),
+                   district_key=data.get("district"), external_ref=data.get("external_ref", ""),
+                   position=position)
+
+
+def create_election(session: Session, actor: str, body) -> Election:
+    check(manifest_schema.ELECTION_CREATE, body)
+    starts_at = parse_datetime(body["starts_at"], "starts_at")
+    ends_at = parse_datetime(body["ends_at"], "ends_at")
+    if ends_at <= starts_at:
+        raise InvalidInput("ends_at must come after starts_at", "invalid_window")
+    districts = body.get("districts", [])
+    points = body.get("polling_points", [])
+    _unique(districts, "districts")
+    _unique(points, "polling_points")
+    _unique(body["questions"], "questions")
+    district_keys = {d["id"] for d in districts}
+    for question in body["questions"]:
+        _check_question(question, district_keys)
+    if session.execute(select(Election.id).where(Election.slug == body["id"])).first():
+        raise Conflict(f"election {body['id']!r} already exists", "election_exists")
+
+    election = Election(slug=body["id"], title=body["title"], city=body["city"],
+                        starts_at=starts_at, ends_at=ends_at,
+                        retention_days=body.get("retention_days", 365))
+    by_key = {}
+    for i, d in enumerate(districts):
+        by_key[d["id"]] = District(key=d["id"], name=d["name"], position=i)
+        election.districts.append(by_key[d["id"]])
+    for i, p in enumerate(points):
+        election.polling_points.append(PollingPoint(key=p["id"], name=p["name"],
+                                                    address=p.get("address", ""), position=i))
+    for i, q in enumerate(body["questions"]):
+        question = Question(key=q["id"], title=q["title"], budget=q["budget"],
+                            currency=q.get("currency", "EUR"), vote_format=q["format"],
+                            rule=q["rule"], position=i,
+                            district=by_key[q["district"]] if q.get("district") else None)
+        question.projects = [_project_row(p, j) for j, p in enumerate(q.get("projects", []))]
+        election.questions.append(question)
+    session.add(election)
+    session.flush()
+    audit.append(session, actor, "election.create", f"election:{election.slug}", body)
+    return election
+
+
+def put_projects(session: Session, actor: str, slug: str, question_key: str, body) -> Question:
+    """Replace a question's projects (the study step pushes costed projects while draft)."""
+    check(manifest_schema.PROJECTS_BODY, body)
+    election = get_election(session, slug, lock=True)
+    if election.status != "draft":
+        raise Conflict(f"election {slug!r} is {election.status}: its projects can no longer "
+                       "change", "manifest_frozen")
+    question = next((q for q in election.questions if q.key == question_key), None)
+    if question is None:
+        raise NotFound(f"election {slug!r} has no question {question_key!r}",
+                       "question_not_found")
+    _check_projects(body["projects"], {d.key for d in election.districts},
+                    f"questions[{question_key}]")
+    question.projects.clear()
+    session.flush()  # the unique (question, key) constraint must see the old rows gone
+    question.projects.extend(_project_row(p, j) for j, p in enumerate(body["projects"]))
+    election.updated_at = utcnow()
+    session.flush()
+    audit.append(session, actor, "election.put_projects",
+                 f"election:{slug}/question:{question_key}", body)
+    return question
+
+
+def manifest(election: Election) -> dict:
+    """The manifest as published: what the fingerprint covers once frozen."""
+    districts = {d.id: d.key for d in election.districts}
+    return {
+        "version": MANIFEST_VERSION,
+        "id": election.slug,
+        "title": election.title,
+        "city": election.city,
+        "starts_at": iso(election.starts_at),
+        "ends_at": iso(election.ends_at),
+        "districts": [{"id": d.key, "name": d.name} for d in election.districts],
+        "polling_points": [{"id": p.key, "name": p.name, "address": p.address}
+                           for p in election.polling_points],
+        "questions": [
+            {
+                "id": q.key,
+                "title": q.title,
+                "district": districts.get(q.district_id),
+                "budget": q.budget,
+                "currency": q.currency,
+                "format": q.vote_format,
+                "rule": q.rule,
+                "projects": [
+                    {"id": p.key, "title": p.title, "summary": p.summary, "cost": p.cost,
+                     "category": p.category, "district": p.district_key,
+                     "external_ref": p.external_ref}
+                    for p in q.projects
+                ],
+            }
+            for q in election.questions
+        ],
+    }
+
+
+def _freeze_checks(election: Election) -> None:
+    for question in election.questions:
+        count = len(question.projects)
+        if count == 0:
+            raise Conflict(f"question {question.key!r} has no project yet", "no_projects")
+        vote_format = question.vote_format
+        if vote_format.get("min", 0) > count:
+            raise Conflict(f"question {question.key!r}: its format asks for at least "
+                           f"{vote_format['min']} choices among {count} projects",
+                           "format_unsatisfiable")
+
+
+def _guard(election: Election, target: str, now: datetime) -> None:
+    if target == "frozen":
+        _freeze_checks(election)
+    elif target == "open" and now >= election.ends_at:
+        raise Conflict("the voting window is over: the election cannot open",
+                       "window_over")
+    elif target == "tallied":
+        raise Conflict("no tally result exists yet: the tally ceremony produces it",
+                       "tally_missing")
+    elif target == "certified":
+        raise Conflict("no signed certification exists yet", "certification_missing")
+
+
+@dataclass(frozen=True)
+class TransitionResult:
+    election: Election
+    changed: bool
+
+
+def transition(session: Session, actor: str, slug: str, target: str,
+               now: datetime | None = None) -> TransitionResult:
+    check(manifest_schema.TRANSITION_BODY, {"to": target})
+    now = now or utcnow()
+    election = get_election(session, slug, lock=True)
+    if election.status == target:
+        return TransitionResult(election, False)
+    source = TRANSITIONS[target]
+    if election.status != source:
+        raise Conflict(f"election {slug!r} is {election.status}: it cannot become {target} "
+                       f"(only from {source})", "illegal_transition",
+                       {"status": election.status, "to": target})
+    _guard(election, target, now)
+    if target == "frozen":
+        canonical = canonical_bytes(manifest(election))
+        election.manifest_canonical = canonical.decode("utf-8")
+        election.fingerprint = sha256_hex(canonical)
+    election.status = target
+    election.updated_at = now
+    session.flush()
+    audit.append(session, actor, f"election.{target}", f"election:{slug}",
+                 {"from": source, "to": target, "fingerprint": election.fingerprint})
+    return TransitionResult(election, True)
+
+
+def status_view(election: Election, now: datetime | None = None) -> dict:
+    now = now or utcnow()
+    nxt = [t for t, s in TRANSITIONS.items() if s == election.status]
+    return {
+        "id": election.slug,
+        "status": election.status,
+        "fingerprint": election.fingerprint,
+        "starts_at": iso(election.starts_at),
+        "ends_at": iso(election.ends_at),
+        "accepting_ballots": election.status == "open"
+        and election.starts_at <= now < election.ends_at,
+        "next": nxt,
+    }

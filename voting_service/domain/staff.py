@@ -1,0 +1,176 @@
+"""Staff accounts, roles and permissions, API tokens for machine clients.
+
+Roles are what a person is; permissions are what an endpoint asks for. An API token acts for
+one role and may be narrowed to a subset of that role's permissions (a scoped token), e.g. the
+study step's token can put projects and read manifests but not open the vote.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..store.models import STAFF_ROLES, ApiToken, Staff
+from ..store.types import utcnow
+from . import audit
+from .errors import Conflict, InvalidInput, NotFound, Unauthenticated
+
+PERMISSIONS = (
+    "elections:read",       # manifests, status, fingerprints
+    "elections:write",      # create elections, put projects while draft
+    "elections:transition", # freeze, open, close, ...
+    "staff:manage",         # accounts and tokens
+    "audit:read",           # the audit log
+    "results:read",         # certified results
+    "checkin",              # polling-point check-in
+    "ceremony",             # key and tally ceremonies
+)
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset({"elections:read", "elections:write", "elections:transition",
+                        "staff:manage", "audit:read"}),
+    "officer": frozenset({"elections:read", "checkin"}),
+    "trustee": frozenset({"elections:read", "ceremony"}),
+    "auditor": frozenset({"elections:read", "audit:read", "results:read"}),
+    "results_reader": frozenset({"elections:read", "results:read"}),
+}
+
+# argon2id, above the OWASP floor (19 MiB, t=2, p=1).
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+# Verified against when the username is unknown, so both paths cost one argon2 run.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+MIN_PASSWORD = 10
+TOKEN_PREFIX = "vs1_"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _password_ok(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def create_staff(session: Session, actor: str, username: str, role: str, password: str,
+                 display_name: str = "") -> Staff:
+    if not USERNAME_RE.match(username):
+        raise InvalidInput("username: 2 to 64 characters among a-z 0-9 . _ -", "invalid_username")
+    if role not in STAFF_ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(STAFF_ROLES)}", "invalid_role")
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"password: at least {MIN_PASSWORD} characters", "weak_password")
+    if session.execute(select(Staff.id).where(Staff.username == username)).first():
+        raise Conflict(f"staff account {username!r} already exists", "staff_exists")
+    staff = Staff(username=username, role=role, password_hash=hash_password(password),
+                  display_name=display_name or username, session_nonce=secrets.token_hex(16))
+    session.add(staff)
+    session.flush()
+    audit.append(session, actor, "staff.create", f"staff:{username}", {"role": role})
+    return staff
+
+
+def authenticate(session: Session, username: str, password: str) -> Staff:
+    """Check a login; rotate the session nonce so any earlier session cookie dies."""
+    staff = session.execute(select(Staff).where(Staff.username == username)).scalar_one_or_none()
+    ok = _password_ok(staff.password_hash if staff else _DUMMY_HASH, password)
+    if staff is None or not ok or not staff.active:
+        raise Unauthenticated("unknown username or wrong password", "bad_credentials")
+    staff.session_nonce = secrets.token_hex(16)
+    staff.last_login_at = utcnow()
+    audit.append(session, f"staff:{username}", "staff.login", f"staff:{username}")
+    return staff
+
+
+def end_sessions(session: Session, staff: Staff) -> None:
+    staff.session_nonce = secrets.token_hex(16)
+
+
+def staff_for_session(session: Session, staff_id: int, nonce: str) -> Staff | None:
+    staff = session.get(Staff, staff_id)
+    if staff is None or not staff.active:
+        return None
+    if not hmac.compare_digest(staff.session_nonce.encode(), nonce.encode()):
+        return None
+    return staff
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a staff member (by session) or a machine client (by token)."""
+
+    name: str
+    role: str
+    permissions: frozenset[str]
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+
+def principal_for_staff(staff: Staff) -> Principal:
+    return Principal(f"staff:{staff.username}", staff.role, ROLE_PERMISSIONS[staff.role])
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_token(session: Session, actor: str, name: str, role: str,
+                 scopes: list[str] | None = None, days: int | None = 365) -> tuple[ApiToken, str]:
+    """Create a token; the clear token is returned once and never stored."""
+    if role not in STAFF_ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(STAFF_ROLES)}", "invalid_role")
+    allowed = ROLE_PERMISSIONS[role]
+    scopes = sorted(set(scopes)) if scopes else sorted(allowed)
+    extra = set(scopes) - allowed
+    if extra:
+        raise InvalidInput(f"scopes beyond role {role}: {', '.join(sorted(extra))}",
+                           "invalid_scope")
+    if not name.strip():
+        raise InvalidInput("a token needs a name saying who uses it", "invalid_name")
+    clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(name=name.strip()[:100], token_hash=_token_digest(clear), role=role,
+                     scopes=scopes, created_by=actor,
+                     expires_at=utcnow() + timedelta(days=days) if days else None)
+    session.add(token)
+    session.flush()
+    audit.append(session, actor, "token.create", f"token:{token.id}",
+                 {"name": token.name, "role": role, "scopes": scopes})
+    return token, clear
+
+
+def revoke_token(session: Session, actor: str, token_id: int) -> None:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"no token {token_id}", "token_not_found")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.append(session, actor, "token.revoke", f"token:{token_id}")
+
+
+def principal_for_token(session: Session, clear: str, now: datetime | None = None) -> Principal:
+    if not clear.startswith(TOKEN_PREFIX) or len(clear) > 200:
+        raise Unauthenticated("invalid API token", "bad_token")
+    token = session.execute(
+        select(ApiToken).where(ApiToken.token_hash == _token_digest(clear))
+    ).scalar_one_or_none()
+    now = now or utcnow()
+    if token is None or token.revoked_at is not None or (
+        token.expires_at is not None and token.expires_at <= now
+    ):
+        raise Unauthenticated("invalid, expired or revoked API token", "bad_token")
+    return Principal(f"token:{token.id}:{token.name}", token.role,
+                     frozenset(token.scopes) & ROLE_PERMISSIONS[token.role])

@@ -1,0 +1,43 @@
+"""Request validation against the JSON Schemas, with one clear message per failure."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from .errors import InvalidInput
+
+_validators: dict[int, Draft202012Validator] = {}
+
+
+def check(schema: dict, value, what: str = "body") -> None:
+    validator = _validators.get(id(schema))
+    if validator is None:
+        validator = _validators[id(schema)] = Draft202012Validator(schema)
+    error = best_match(validator.iter_errors(value))
+    if error is not None:
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+        raise InvalidInput(f"{what}{where}: {_short(error.message)}", "invalid_input",
+                           {"path": list(error.absolute_path)})
+
+
+def _short(message: str) -> str:
+    return message if len(message) <= 300 else message[:297] + "..."
+
+
+def parse_datetime(text: str, field: str) -> datetime:
+    """An ISO 8601 timestamp with an explicit offset, returned in UTC."""
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"{field}: not an ISO 8601 date-time ({text!r})", "invalid_datetime")
+    if value.tzinfo is None:
+        raise InvalidInput(f"{field}: a time zone offset is required (e.g. Z or +01:00)",
+                           "invalid_datetime")
+    return value.astimezone(timezone.utc)
+
+
+def iso(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

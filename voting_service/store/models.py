@@ -1,0 +1,207 @@
+"""SQLAlchemy 2.x typed models. The schema itself is built by Alembic migrations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from .types import UTCDateTime, utcnow
+
+# Named constraints, so migrations can refer to them on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ELECTION_STATUSES = ("draft", "frozen", "open", "closed", "tallied", "certified")
+STAFF_ROLES = ("admin", "officer", "trustee", "auditor", "results_reader")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Election(Base):
+    __tablename__ = "elections"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('draft','frozen','open','closed','tallied','certified')", name="status"
+        ),
+        CheckConstraint("ends_at > starts_at", name="window"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    retention_days: Mapped[int] = mapped_column(Integer, default=365)
+    # Set at freeze: the canonical manifest bytes (UTF-8 text) and their SHA-256.
+    manifest_canonical: Mapped[str | None] = mapped_column(Text)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    districts: Mapped[list[District]] = relationship(
+        back_populates="election", order_by="District.position", cascade="all, delete-orphan"
+    )
+    polling_points: Mapped[list[PollingPoint]] = relationship(
+        back_populates="election", order_by="PollingPoint.position", cascade="all, delete-orphan"
+    )
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="election", order_by="Question.position", cascade="all, delete-orphan"
+    )
+
+
+class District(Base):
+    __tablename__ = "districts"
+    __table_args__ = (UniqueConstraint("election_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    election: Mapped[Election] = relationship(back_populates="districts")
+
+
+class PollingPoint(Base):
+    __tablename__ = "polling_points"
+    __table_args__ = (UniqueConstraint("election_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    election: Mapped[Election] = relationship(back_populates="polling_points")
+
+
+class Question(Base):
+    __tablename__ = "questions"
+    __table_args__ = (
+        UniqueConstraint("election_id", "key"),
+        CheckConstraint("budget > 0", name="budget_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    budget: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    vote_format: Mapped[dict[str, Any]]
+    rule: Mapped[dict[str, Any]]
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    election: Mapped[Election] = relationship(back_populates="questions")
+    district: Mapped[District | None] = relationship()
+    projects: Mapped[list[Project]] = relationship(
+        back_populates="question", order_by="Project.position", cascade="all, delete-orphan"
+    )
+
+
+class Project(Base):
+    __tablename__ = "projects"
+    __table_args__ = (
+        UniqueConstraint("question_id", "key"),
+        CheckConstraint("cost > 0", name="cost_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    cost: Mapped[int] = mapped_column(BigInteger)
+    category: Mapped[str] = mapped_column(String(100), default="")
+    district_key: Mapped[str | None] = mapped_column(String(64))
+    external_ref: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    question: Mapped[Question] = relationship(back_populates="projects")
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('admin','officer','trustee','auditor','results_reader')", name="role"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Changed at every login and logout: a cookie carrying an old nonce is dead.
+    session_nonce: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # Tokens carry 256 random bits, so a plain SHA-256 is a sound, fast lookup hash.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(32))
+    scopes: Mapped[list[Any]]
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # Unique previous hash: two entries can never claim the same predecessor (no fork).
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(80))
+    target: Mapped[str] = mapped_column(String(200))
+    payload_digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class AuditHead(Base):
+    """The single row naming the last audit entry. Appends lock it (SELECT ... FOR UPDATE),
+    and removing the newest entries without also rewriting it is detected by the verifier."""
+
+    __tablename__ = "audit_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    entry_hash: Mapped[str] = mapped_column(String(64))
