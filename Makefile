@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BIND ?= 127.0.0.1:8000
 
 .PHONY: run test install clean
 
@@ -17,8 +18,8 @@ $(STAMP): $(BIN)/python pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/voting-service demo
-	VOTING_MODE=development $(BIN)/voting-service serve
+	VOTING_MODE=development $(BIN)/voting-service demo
+	VOTING_MODE=development $(BIN)/voting-service serve --bind $(BIND)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

@@ -44,6 +44,8 @@ def test_create_and_read_manifest(factory):
     (lambda b: b.update(starts_at="2027-01-01T10:00:00"), "invalid_datetime"),
     (lambda b: b["questions"][0].update(budget=-5), "invalid_input"),
     (lambda b: b["questions"][0].update(budget="100"), "invalid_input"),
+    (lambda b: b["questions"][0].update(budget=100_000.0), "invalid_input"),
+    (lambda b: b.update(starts_at="0001-01-01T00:00:00+01:00"), "invalid_datetime"),
     (lambda b: b["questions"][0].update(district="nowhere"), "unknown_district"),
     (lambda b: b["questions"][0]["format"].update(min=5, max=2), "invalid_format"),
     (lambda b: b["questions"][0].update(format={"kind": "lottery"}), "invalid_input"),

@@ -1,0 +1,63 @@
+"""Role × endpoint matrix: each API endpoint admits exactly the roles holding its permission."""
+
+import pytest
+
+from tests.conftest import bearer
+from voting_service.domain.staff import ROLE_PERMISSIONS
+from voting_service.store.models import STAFF_ROLES
+
+
+def _api_endpoints(app):
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("api."):
+            continue
+        view = app.view_functions[rule.endpoint]
+        url = rule.rule.replace("<slug>", "bp-none").replace("<question>", "q")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield method, url, view.permission
+
+
+def test_every_api_view_declares_its_permission(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("api."):
+            assert hasattr(app.view_functions[rule.endpoint], "permission"), rule.rule
+
+
+def test_role_endpoint_matrix(app, client, tokens):
+    checked = 0
+    for method, url, permission in _api_endpoints(app):
+        call = getattr(client, method.lower())
+        anonymous = call(url, json={})
+        if permission is None:
+            assert anonymous.status_code == 200, url
+            continue
+        assert anonymous.status_code == 401, (method, url)
+        for role in STAFF_ROLES:
+            response = call(url, json={}, headers=bearer(tokens[role]))
+            if permission in ROLE_PERMISSIONS[role]:
+                assert response.status_code not in (401, 403), (method, url, role)
+            else:
+                assert response.status_code == 403, (method, url, role)
+                assert response.get_json()["error"]["code"] == "forbidden"
+            checked += 1
+    assert checked >= 6 * len(STAFF_ROLES)
+
+
+@pytest.mark.parametrize("role", STAFF_ROLES)
+def test_staff_pages_follow_the_same_permissions(app, client, role):
+    from voting_service.domain.staff import create_staff
+    from voting_service.store.db import transaction
+
+    with transaction(app.extensions["voting"]["sessions"]) as db:
+        create_staff(db, "test", f"user-{role}", role, "correct horse battery")
+    anonymous = client.get("/agents/")
+    assert anonymous.status_code == 302 and "/agents/connexion" in anonymous.headers["Location"]
+    page = client.get("/agents/connexion")
+    csrf = page.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+    login = client.post("/agents/connexion", data={"username": f"user-{role}",
+                                                   "password": "correct horse battery",
+                                                   "csrf_token": csrf})
+    assert login.status_code == 302
+    dashboard = client.get("/agents/")
+    expected = 200 if "elections:read" in ROLE_PERMISSIONS[role] else 403
+    assert dashboard.status_code == expected
