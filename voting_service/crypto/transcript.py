@@ -74,6 +74,11 @@ class Transcript:
         self._hash.update(_item(TAG_POINT, label, value.to_bytes()))
         return self
 
+    def point_encoding(self, label: str, encoding: bytes) -> Transcript:
+        """Same item as ``point`` for callers holding a raw (already valid) encoding."""
+        self._hash.update(_item(TAG_POINT, label, encoding))
+        return self
+
     def points(self, label: str, values: Iterable[Point]) -> Transcript:
         self._hash.update(_item(TAG_POINTS, label, b"".join(p.to_bytes() for p in values)))
         return self
