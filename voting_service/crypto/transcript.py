@@ -32,10 +32,22 @@ TAG_SCALARS = 0x08
 TAG_OUTPUT = 0x10
 
 
+_HEADERS: dict[tuple[int, str], bytes] = {}
+_PACK_LENGTH = struct.Struct(">Q").pack
+
+
+def _header(tag: int, label: str) -> bytes:
+    """tag || len(label) || label, cached: labels are a small fixed vocabulary."""
+    header = _HEADERS.get((tag, label))
+    if header is None:
+        label_bytes = label.encode("ascii")
+        header = bytes([tag]) + struct.pack(">I", len(label_bytes)) + label_bytes
+        _HEADERS[(tag, label)] = header
+    return header
+
+
 def _item(tag: int, label: str, value: bytes) -> bytes:
-    label_bytes = label.encode("ascii")
-    return (bytes([tag]) + struct.pack(">I", len(label_bytes)) + label_bytes
-            + struct.pack(">Q", len(value)) + value)
+    return _header(tag, label) + _PACK_LENGTH(len(value)) + value
 
 
 class Transcript:
