@@ -1,0 +1,82 @@
+"""Exceptions of the cryptographic core: one type per failure kind, all under CryptoError.
+
+Callers catch the precise type they can handle; anything else they may treat as
+``CryptoError``. Attribution (which trustee, which dealer, which position) is carried
+as attributes so that the election record can name the culprit.
+"""
+
+from __future__ import annotations
+
+
+class CryptoError(Exception):
+    """Base of every error raised by voting_service.crypto."""
+
+
+class ParameterError(CryptoError, ValueError):
+    """A caller passed parameters that do not make sense (e.g. threshold > count)."""
+
+
+class DecodingError(CryptoError):
+    """Bytes or text that do not encode the expected object (length, hex, structure)."""
+
+
+class InvalidPointError(DecodingError):
+    """32 bytes that are not the canonical encoding of a ristretto255 element."""
+
+
+class IdentityPointError(InvalidPointError):
+    """The identity element where it cannot legitimately appear."""
+
+
+class NonCanonicalScalarError(DecodingError):
+    """A scalar encoding whose value is not below the group order."""
+
+
+class InvalidProofError(CryptoError):
+    """A zero-knowledge proof that does not verify."""
+
+
+class InvalidSignatureError(CryptoError):
+    """A signature that does not verify."""
+
+
+class InvalidShuffleError(InvalidProofError):
+    """A proof of shuffle that does not verify (or lists of mismatched shape)."""
+
+
+class ShareVerificationError(CryptoError):
+    """A DKG share that cannot be decrypted or does not match its dealer's commitments."""
+
+    def __init__(self, message: str, *, dealer: int):
+        super().__init__(f"dealer {dealer}: {message}")
+        self.dealer = dealer
+
+
+class PartialDecryptionError(InvalidProofError):
+    """A partial decryption whose proof fails; names the trustee and the position."""
+
+    def __init__(self, message: str, *, trustee: int, position: int | None = None):
+        where = "" if position is None else f" at position {position}"
+        super().__init__(f"trustee {trustee}{where}: {message}")
+        self.trustee = trustee
+        self.position = position
+
+
+class NotEnoughSharesError(CryptoError):
+    """Fewer distinct trustees than the threshold tried to combine a decryption."""
+
+
+class EmbeddingError(CryptoError):
+    """A payload that does not fit its width, or points that do not decode to a payload."""
+
+
+class DiscreteLogNotFoundError(CryptoError):
+    """An exponential plaintext outside the searched bound."""
+
+
+class LetterCodeError(CryptoError):
+    """A voter letter code that is malformed (characters, length) or fails its check."""
+
+
+class LetterCodeChecksumError(LetterCodeError):
+    """A well-formed letter code whose check character does not match (a typing mistake)."""

@@ -1,0 +1,64 @@
+"""Spreading bulk group operations over the machine's cores.
+
+Bulk work (shuffles, partial decryptions) is cut into contiguous chunks; each chunk is
+a pure function of picklable arguments (integers and point encodings), run in a
+process pool. All randomness is drawn by the caller *before* the work is spread, so the
+result does not depend on the number of workers and seeded runs stay reproducible.
+
+Points travel between processes as encodings that the parent already validated; the
+workers never see unvalidated bytes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Callable, Sequence
+
+#: Below this many items per chunk, the default plan does not bother with other processes.
+MIN_CHUNK = 256
+
+_pools: dict[int, ProcessPoolExecutor] = {}
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover (not Linux)
+        return os.cpu_count() or 1
+
+
+def plan(count: int, workers: int | None) -> tuple[int, list[range]]:
+    """Choose (workers, chunks) for ``count`` items.
+
+    ``workers=None`` uses every core, but only for chunks of at least MIN_CHUNK items;
+    an explicit ``workers`` is obeyed (tests use it to exercise the pool on small inputs).
+    """
+    if workers is None:
+        workers = max(1, min(available_cores(), count // MIN_CHUNK))
+    workers = max(1, min(workers, count)) if count else 1
+    bounds = [count * i // workers for i in range(workers + 1)]
+    return workers, [range(bounds[i], bounds[i + 1]) for i in range(workers)]
+
+
+def run(func: Callable[..., Any], tasks: Sequence[tuple], workers: int) -> list[Any]:
+    """[func(*task) for task in tasks], across ``workers`` processes when workers > 1."""
+    if workers <= 1 or len(tasks) <= 1:
+        return [func(*task) for task in tasks]
+    try:
+        return list(_pool(workers).map(func, *zip(*tasks)))
+    except BrokenProcessPool:  # pragma: no cover (a worker was killed): rebuild once
+        _pools.pop(workers, None)
+        return list(_pool(workers).map(func, *zip(*tasks)))
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    pool = _pools.get(workers)
+    if pool is None:
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        _pools[workers] = pool
+    return pool
