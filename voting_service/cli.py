@@ -1,56 +1,27 @@
 """The `voting-service` command, for operators, trustees and auditors.
 
-Exit codes: 0 success; 1 a verification found a problem; 2 bad usage; 3 invalid input;
-4 not found; 5 conflict with the current state.
+Exit codes are listed in voting_service/commands/common.py.
 """
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 import sys
-from pathlib import Path
 
 import click
 
-from .config import default_database_url
+from .commands.common import (
+    EXIT_VERIFY,
+    DomainAwareGroup,
+    actor,
+    database_url,
+    sessions,
+)
 from .domain import audit, demo, elections
 from .domain import staff as staff_domain
-from .domain.errors import Conflict, DomainError, InvalidInput, NotFound
+from .domain.errors import InvalidInput
 from .store.db import make_engine, make_session_factory, transaction
 from .store.migrate import upgrade
-
-EXIT_VERIFY, EXIT_INPUT, EXIT_NOT_FOUND, EXIT_CONFLICT = 1, 3, 4, 5
-
-
-def database_url() -> str:
-    return os.environ.get("VOTING_DATABASE_URL") or default_database_url(
-        Path(os.environ.get("VOTING_INSTANCE_DIR", "instance")))
-
-
-def sessions():
-    return make_session_factory(make_engine(database_url()))
-
-
-def actor() -> str:
-    return f"cli:{os.environ.get('USER') or getpass.getuser()}"
-
-
-def fail(error: DomainError):
-    code = {NotFound: EXIT_NOT_FOUND, Conflict: EXIT_CONFLICT}.get(type(error), EXIT_INPUT)
-    click.echo(f"Error ({error.code}): {error.message}", err=True)
-    sys.exit(code)
-
-
-class DomainAwareGroup(click.Group):
-    """Turns domain errors into a one-line message and a documented exit code."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except DomainError as error:
-            fail(error)
 
 
 @click.group(cls=DomainAwareGroup)
@@ -247,6 +218,14 @@ def elections_transition(election_id, target):
         status = result.election.status
     click.echo(f"{election_id}: {status}" + ("" if result.changed else " (already)"))
 
+
+def _register_command_groups() -> None:
+    from .commands.voters import voters
+
+    main.add_command(voters)
+
+
+_register_command_groups()
 
 if __name__ == "__main__":
     main()

@@ -5,17 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from datetime import date
+
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -56,6 +61,11 @@ class Election(Base):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     retention_days: Mapped[int] = mapped_column(Integer, default=365)
+    # Eligibility and login rules (voters may change until credentials are issued).
+    min_age: Mapped[int] = mapped_column(Integer, default=16, server_default="16")
+    login_requires_birth_date: Mapped[bool] = mapped_column(Boolean, default=True,
+                                                            server_default=text("true"))
+    certified_at: Mapped[datetime | None]
     # Set at freeze: the canonical manifest bytes (UTF-8 text) and their SHA-256.
     manifest_canonical: Mapped[str | None] = mapped_column(Text)
     fingerprint: Mapped[str | None] = mapped_column(String(64))
@@ -205,3 +215,112 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer)
     entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+VOTER_STATES = ("none", "online", "checked_in", "voted_in_person")
+
+
+class Voter(Base):
+    """One line of the voter roll, with its eligibility decision."""
+
+    __tablename__ = "voters"
+    __table_args__ = (
+        UniqueConstraint("election_id", "voter_number"),
+        CheckConstraint("override IS NULL OR override IN ('include','exclude')",
+                        name="override"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id", ondelete="CASCADE"))
+    voter_number: Mapped[str] = mapped_column(String(32))
+    last_name: Mapped[str] = mapped_column(String(200))
+    first_names: Mapped[str] = mapped_column(String(200))
+    birth_date: Mapped[date] = mapped_column(Date)
+    address: Mapped[str] = mapped_column(String(300))
+    postcode: Mapped[str] = mapped_column(String(10))
+    district_key: Mapped[str | None] = mapped_column(String(64))
+    # SHA-256 of the imported fields: a re-import compares it to tell updated from unchanged.
+    row_digest: Mapped[str] = mapped_column(String(64))
+    eligible: Mapped[bool] = mapped_column(Boolean, default=False)
+    eligibility_reason: Mapped[str] = mapped_column(String(300), default="")
+    questions: Mapped[list[Any]]
+    override: Mapped[str | None] = mapped_column(String(8))
+    override_reason: Mapped[str] = mapped_column(String(300), default="")
+    # argon2id of the login token derived from the letter code; never the code itself.
+    login_hash: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Credential(Base):
+    """A public credential (a ristretto255 point, hex). The voter link is private to the
+    server and dropped at purge; the list per question is public."""
+
+    __tablename__ = "credentials"
+    __table_args__ = (
+        UniqueConstraint("election_id", "public_key"),
+        CheckConstraint("status IN ('active','revoked')", name="status"),
+        Index("uq_credentials_one_active_per_voter", "voter_id", unique=True,
+              sqlite_where=text("status = 'active'"),
+              postgresql_where=text("status = 'active'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id", ondelete="CASCADE"))
+    voter_id: Mapped[int | None] = mapped_column(ForeignKey("voters.id", ondelete="SET NULL"))
+    public_key: Mapped[str] = mapped_column(String(64))
+    questions: Mapped[list[Any]]
+    status: Mapped[str] = mapped_column(String(8), default="active")
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+
+class Participation(Base):
+    """The one-person-one-vote register: one row per voter, changed only by conditional
+    single-row UPDATEs (see domain/register.py)."""
+
+    __tablename__ = "participation"
+    __table_args__ = (
+        CheckConstraint("state IN ('none','online','checked_in','voted_in_person')",
+                        name="state"),
+        CheckConstraint("(state IN ('checked_in','voted_in_person')) = "
+                        "(checkin_point_id IS NOT NULL)", name="checkin_point"),
+    )
+
+    voter_id: Mapped[int] = mapped_column(ForeignKey("voters.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id", ondelete="CASCADE"),
+                                             index=True)
+    state: Mapped[str] = mapped_column(String(16), default="none")
+    online_ballots: Mapped[int] = mapped_column(Integer, default=0)
+    last_online_at: Mapped[datetime | None]
+    checkin_point_id: Mapped[int | None] = mapped_column(ForeignKey("polling_points.id"))
+    checkin_at: Mapped[datetime | None]
+    checkin_by: Mapped[str | None] = mapped_column(String(120))
+    in_person_at: Mapped[datetime | None]
+
+
+class LoginThrottle(Base):
+    """Failed-login counters keyed by a hash of (election, voter number) or of an address.
+
+    Keys exist for unknown voter numbers too, so locking reveals nothing about the roll.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id", ondelete="CASCADE"),
+                                             index=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
+
+
+class VoterSession(Base):
+    __tablename__ = "voter_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    voter_id: Mapped[int] = mapped_column(ForeignKey("voters.id", ondelete="CASCADE"),
+                                          index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]

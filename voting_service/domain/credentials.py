@@ -1,0 +1,230 @@
+"""Credential issuance: one letter code per eligible voter, printed on an invitation letter.
+
+For each voter a worker process draws a letter code, derives (protocol.md, credentials) the
+login token and the public credential, hashes the token with argon2id and renders the letter.
+The code exists only in that worker's memory and in the PDF: the database receives the
+argon2id hash and the public credential. Chunks are committed one by one; a chunk's PDF is
+written under a temporary name and renamed only after its rows are committed, so a crash
+leaves no letter whose code the server does not know, and re-running issues the rest.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import and_, exists, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..crypto.credential import derive_credential, generate_letter_code
+from ..letters.checkin_code import make_checkin_payload
+from ..letters.pdf import Letter, LetterElection, write_letters
+from ..store.db import transaction
+from ..store.models import Credential, Election, Voter
+from ..store.types import utcnow
+from . import audit, elections, keystore
+from .errors import Conflict
+from .voter_auth import hash_login_token
+from .voter_roll import find_voter
+
+ISSUABLE_STATES = ("frozen", "open")
+
+
+@dataclass(frozen=True)
+class VoterLetterData:
+    voter_id: int
+    voter_number: str
+    full_name: str
+    address_lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ChunkJob:
+    slug: str
+    fingerprint: bytes
+    checkin_key: bytes
+    letter_election: LetterElection
+    voters: tuple[VoterLetterData, ...]
+    out_dir: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    rows: list[tuple[int, str, str]]  # voter id, argon2id(login token), public credential
+    temp_pdf: str
+
+
+def issue_chunk(job: ChunkJob) -> ChunkResult:
+    """Runs in a worker process. Returns no secret: codes stay in the PDF."""
+    rows, letters = [], []
+    for voter in job.voters:
+        code = generate_letter_code()
+        credential = derive_credential(code, job.fingerprint)
+        rows.append((voter.voter_id, hash_login_token(credential.login_token),
+                     credential.public.hex()))
+        letters.append(Letter(voter_number=voter.voter_number, full_name=voter.full_name,
+                              address_lines=list(voter.address_lines), letter_code=code,
+                              checkin_payload=make_checkin_payload(job.checkin_key, job.slug,
+                                                                   voter.voter_number)))
+    temp_dir = Path(job.out_dir) / f".{job.name}.tmp"
+    temp_dir.mkdir(parents=True, exist_ok=True)
+    paths = write_letters(job.letter_election, letters, temp_dir, batch_size=len(letters),
+                          prefix=job.name)
+    return ChunkResult(rows, str(paths[0]))
+
+
+def letter_election(election: Election, online_url: str) -> LetterElection:
+    return LetterElection(city=election.city, title=election.title,
+                          starts_at=election.starts_at, ends_at=election.ends_at,
+                          polling_points=[(p.name, p.address) for p in election.polling_points],
+                          online_url=online_url)
+
+
+def _voter_data(row) -> VoterLetterData:
+    return VoterLetterData(row.id, row.voter_number, f"{row.first_names} {row.last_name}",
+                           (row.address, f"{row.postcode} {row.city}"))
+
+
+def _pending(session: Session, election: Election, after_id: int, limit: int):
+    active = exists().where(and_(Credential.voter_id == Voter.id, Credential.status == "active"))
+    return session.execute(
+        select(Voter.id, Voter.voter_number, Voter.first_names, Voter.last_name, Voter.address,
+               Voter.postcode, Election.city)
+        .join(Election, Election.id == Voter.election_id)
+        .where(Voter.election_id == election.id, Voter.eligible, ~active, Voter.id > after_id)
+        .order_by(Voter.id).limit(limit)).all()
+
+
+@dataclass
+class IssueReport:
+    issued: int = 0
+    files: list[str] | None = None
+
+
+def _store_chunk(factory: sessionmaker, actor: str, slug: str, result: ChunkResult,
+                 final: Path, revoke_first: bool = False) -> int:
+    now = utcnow()
+    try:
+        with transaction(factory) as db:
+            election = elections.get_election(db, slug)
+            if revoke_first:  # a reissue: the old credential dies in the same transaction
+                for voter_id, _hash, _public in result.rows:
+                    revoked = db.execute(
+                        update(Credential).where(Credential.voter_id == voter_id,
+                                                 Credential.status == "active")
+                        .values(status="revoked", revoked_at=now)
+                        .returning(Credential.public_key)).scalars().all()
+                    audit.append(db, actor, "credentials.revoke",
+                                 f"election:{slug}/voter-id:{voter_id}", {"revoked": revoked})
+            db.execute(insert(Credential.__table__), [
+                {"election_id": election.id, "voter_id": voter_id, "public_key": public,
+                 "status": "active", "questions": [], "issued_at": now}
+                for voter_id, _hash, public in result.rows])
+            db.execute(update(Voter), [{"id": voter_id, "login_hash": login_hash}
+                                       for voter_id, login_hash, _public in result.rows])
+            _copy_questions(db, [voter_id for voter_id, _h, _p in result.rows])
+            audit.append(db, actor, "credentials.issue", f"election:{slug}",
+                         {"count": len(result.rows), "file": final.name})
+    except Exception:
+        Path(result.temp_pdf).unlink(missing_ok=True)
+        raise
+    os.replace(result.temp_pdf, final)
+    Path(result.temp_pdf).parent.rmdir()
+    return len(result.rows)
+
+
+def _copy_questions(db: Session, voter_ids: list[int]) -> None:
+    rows = db.execute(select(Voter.id, Voter.questions).where(Voter.id.in_(voter_ids))).all()
+    questions = {row.id: row.questions for row in rows}
+    for credential in db.execute(select(Credential).where(
+            Credential.voter_id.in_(voter_ids), Credential.status == "active")).scalars():
+        credential.questions = questions[credential.voter_id]
+
+
+def issue_credentials(factory: sessionmaker, actor: str, slug: str, out_dir: Path,
+                      key_dir: Path, online_url: str, workers: int | None = None,
+                      chunk_size: int = 500,
+                      progress: Callable[[int], None] | None = None) -> IssueReport:
+    """Issue credentials and letters to every eligible voter still without one."""
+    with transaction(factory) as db:
+        election = elections.get_election(db, slug)
+        if election.status not in ISSUABLE_STATES:
+            raise Conflict(f"credentials are issued once the manifest is frozen and until the "
+                           f"vote closes (election is {election.status})", "cannot_issue")
+        fingerprint = bytes.fromhex(election.fingerprint)
+        template = letter_election(election, online_url)
+    checkin_key = keystore.load_or_create(key_dir, keystore.CHECKIN_KEY)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    run = utcnow().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    report = IssueReport(files=[])
+    workers = workers or os.cpu_count() or 1
+    after_id, index = 0, 0
+    in_flight = {}
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        while True:
+            while len(in_flight) < 2 * workers:
+                with transaction(factory) as db:
+                    rows = _pending(db, election, after_id, chunk_size)
+                if not rows:
+                    break
+                after_id = rows[-1].id
+                index += 1
+                name = f"lettres-{slug}-{run}-{index:04d}"
+                job = ChunkJob(slug, fingerprint, checkin_key, template,
+                               tuple(_voter_data(r) for r in rows), str(out_dir), name)
+                in_flight[pool.submit(issue_chunk, job)] = out_dir / f"{name}.pdf"
+            if not in_flight:
+                break
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in done:
+                final = in_flight.pop(future)
+                count = _store_chunk(factory, actor, slug, future.result(), final)
+                report.issued += count
+                report.files.append(str(final))
+                if progress:
+                    progress(count)
+    report.files.sort()
+    return report
+
+
+def count_pending(factory: sessionmaker, slug: str) -> int:
+    from sqlalchemy import func
+
+    with transaction(factory) as db:
+        election = elections.get_election(db, slug)
+        active = exists().where(and_(Credential.voter_id == Voter.id,
+                                     Credential.status == "active"))
+        return db.execute(select(func.count()).select_from(Voter).where(
+            Voter.election_id == election.id, Voter.eligible, ~active)).scalar_one()
+
+
+def reissue(factory: sessionmaker, actor: str, slug: str, voter_number: str, out_dir: Path,
+            key_dir: Path, online_url: str) -> Path:
+    """A lost letter: revoke the voter's public credential, issue a new code and letter."""
+    voter_number = voter_number.upper()
+    with transaction(factory) as db:
+        election = elections.get_election(db, slug)
+        if election.status not in ISSUABLE_STATES:
+            raise Conflict(f"letters can be reissued only until the vote closes (election is "
+                           f"{election.status})", "cannot_issue")
+        voter = find_voter(db, election, voter_number)
+        if not voter.eligible:
+            raise Conflict(f"not eligible: {voter.eligibility_reason}", "not_eligible")
+        fingerprint = bytes.fromhex(election.fingerprint)
+        template = letter_election(election, online_url)
+        data = VoterLetterData(voter.id, voter.voter_number,
+                               f"{voter.first_names} {voter.last_name}",
+                               (voter.address, f"{voter.postcode} {election.city}"))
+    checkin_key = keystore.load_or_create(key_dir, keystore.CHECKIN_KEY)
+    name = f"lettre-{slug}-{voter_number}-{utcnow().strftime('%Y%m%dT%H%M%S')}"
+    result = issue_chunk(ChunkJob(slug, fingerprint, checkin_key, template, (data,),
+                                  str(out_dir), name))
+    final = Path(out_dir) / f"{name}.pdf"
+    _store_chunk(factory, actor, slug, result, final, revoke_first=True)
+    return final

@@ -1,0 +1,156 @@
+"""Voter login: voter number + login token (derived on the device from the letter code)
++ date of birth where the election asks for it.
+
+* The server keeps only argon2id(login token) (t=2, m=19 MiB, p=1).
+* An unknown voter number costs the same argon2 verification as a wrong code, and gets
+  the same answer: the roll cannot be enumerated through this door.
+* Failures are counted per (election, voter number) whether or not the number exists, so
+  after 5 failures the number is locked for a cooling period, and a lock reveals nothing
+  either; staff can lift it (audit-logged). Attempts are also limited per client address.
+* A successful login ends the voter's earlier sessions (rotation); sessions expire.
+
+`login` never raises for a refused attempt: it returns the outcome, so the caller commits the
+failure counters before answering.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..store.models import Election, LoginThrottle, Voter, VoterSession
+from ..store.types import utcnow
+from . import audit
+
+MAX_FAILURES = 5
+LOCK = timedelta(minutes=15)
+ADDRESS_LIMIT = 30           # attempts per address and window
+ADDRESS_WINDOW = timedelta(minutes=10)
+SESSION_LIFETIME = timedelta(minutes=30)
+TOKEN_BYTES = 32
+
+hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+_DUMMY = hasher.hash(secrets.token_bytes(TOKEN_BYTES))
+
+
+def hash_login_token(token: bytes) -> str:
+    return hasher.hash(token)
+
+
+def _verify(stored: str, token: bytes) -> bool:
+    try:
+        return hasher.verify(stored, token)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _key(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def voter_key(election: Election, voter_number: str) -> str:
+    return _key("voter", str(election.id), voter_number.upper())
+
+
+def address_key(election: Election, address: str) -> str:
+    return _key("address", str(election.id), address)
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    ok: bool
+    code: str = ""               # bad_credentials | locked | rate_limited
+    session_token: str = ""
+    expires_at: datetime | None = None
+    voter: Voter | None = None
+    retry_after: int = 0         # seconds, for locked and rate_limited
+
+
+def _throttle(session: Session, election: Election, key: str, now: datetime) -> LoginThrottle:
+    row = session.get(LoginThrottle, key, with_for_update=True)
+    if row is None:
+        try:
+            with session.begin_nested():
+                session.add(LoginThrottle(key=key, election_id=election.id, failures=0,
+                                          window_start=now))
+        except IntegrityError:
+            pass  # created concurrently: read it below
+        row = session.get(LoginThrottle, key, with_for_update=True, populate_existing=True)
+    return row
+
+
+def _count_attempt_from(session: Session, election: Election, address: str,
+                        now: datetime) -> int | None:
+    """Count one attempt for this address; seconds to wait if over the limit."""
+    row = _throttle(session, election, address_key(election, address), now)
+    if now - row.window_start >= ADDRESS_WINDOW:
+        row.window_start, row.failures = now, 0
+    row.failures += 1
+    if row.failures > ADDRESS_LIMIT:
+        return int((row.window_start + ADDRESS_WINDOW - now).total_seconds()) + 1
+    return None
+
+
+def login(session: Session, election: Election, voter_number: str, token: bytes,
+          birth_date: date | None, address: str, now: datetime | None = None) -> LoginOutcome:
+    now = now or utcnow()
+    wait = _count_attempt_from(session, election, address, now)
+    if wait is not None:
+        return LoginOutcome(False, "rate_limited", retry_after=wait)
+    throttle = _throttle(session, election, voter_key(election, voter_number), now)
+    if throttle.locked_until is not None and throttle.locked_until > now:
+        return LoginOutcome(False, "locked",
+                            retry_after=int((throttle.locked_until - now).total_seconds()) + 1)
+    voter = session.execute(select(Voter).where(
+        Voter.election_id == election.id, Voter.voter_number == voter_number)
+    ).scalar_one_or_none()
+    stored = voter.login_hash if voter is not None and voter.login_hash else _DUMMY
+    ok = _verify(stored, token) and voter is not None and voter.login_hash is not None
+    if ok and election.login_requires_birth_date:
+        ok = birth_date is not None and birth_date == voter.birth_date
+    if ok and not voter.eligible:
+        ok = False
+    if not ok:
+        throttle.failures += 1
+        if throttle.failures >= MAX_FAILURES:
+            throttle.locked_until = now + LOCK
+            throttle.failures = 0
+        return LoginOutcome(False, "bad_credentials")
+    throttle.failures = 0
+    throttle.locked_until = None
+    session.execute(delete(VoterSession).where(VoterSession.voter_id == voter.id))
+    clear = secrets.token_urlsafe(32)
+    expires = now + SESSION_LIFETIME
+    session.add(VoterSession(token_hash=_key("session", clear), voter_id=voter.id,
+                             created_at=now, expires_at=expires))
+    return LoginOutcome(True, session_token=clear, expires_at=expires, voter=voter)
+
+
+def voter_for_session(session: Session, clear: str, now: datetime | None = None) -> Voter | None:
+    now = now or utcnow()
+    row = session.get(VoterSession, _key("session", clear))
+    if row is None or row.expires_at <= now:
+        return None
+    return session.get(Voter, row.voter_id)
+
+
+def logout(session: Session, clear: str) -> None:
+    session.execute(delete(VoterSession).where(VoterSession.token_hash == _key("session", clear)))
+
+
+def unlock(session: Session, actor: str, election: Election, voter_number: str) -> bool:
+    """Lift a lock (staff, after checking the person's identity). True if one was lifted."""
+    result = session.execute(
+        update(LoginThrottle).where(LoginThrottle.key == voter_key(election, voter_number))
+        .values(failures=0, locked_until=None))
+    audit.append(session, actor, "voters.unlock",
+                 f"election:{election.slug}/voter:{voter_number}")
+    return bool(result.rowcount)
