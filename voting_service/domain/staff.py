@@ -33,12 +33,16 @@ PERMISSIONS = (
     "results:read",         # certified results
     "checkin",              # polling-point check-in
     "ceremony",             # key and tally ceremonies
+    "voters:read",          # a person's eligibility decision
+    "voters:write",         # roll import, eligibility rules and overrides
+    "voters:unlock",        # lift a voter's login lock after checking their identity
 )
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"elections:read", "elections:write", "elections:transition",
-                        "staff:manage", "audit:read"}),
-    "officer": frozenset({"elections:read", "checkin"}),
+                        "staff:manage", "audit:read", "voters:read", "voters:write",
+                        "voters:unlock"}),
+    "officer": frozenset({"elections:read", "checkin", "voters:read", "voters:unlock"}),
     "trustee": frozenset({"elections:read", "ceremony"}),
     "auditor": frozenset({"elections:read", "audit:read", "results:read"}),
     "results_reader": frozenset({"elections:read", "results:read"}),

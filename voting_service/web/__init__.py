@@ -41,7 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.register(app)
     i18n.register(app)
 
-    from . import admin, api, public
+    from . import admin, api, api_voters, public  # noqa: F401 (api_voters adds routes)
 
     app.register_blueprint(public.bp)
     app.register_blueprint(admin.bp)

@@ -1,0 +1,161 @@
+"""API v1, voter side: roll import, eligibility, login, polling-point check-in, and the
+public list of credentials. Routes join the `api` blueprint."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from flask import g, jsonify, request
+
+from ..domain import credentials_public, elections, register, voter_auth, voter_roll
+from ..domain.errors import DomainError, InvalidInput, NotFound
+from ..domain.keystore import CHECKIN_KEY, load_or_create
+from ..letters.checkin_code import InvalidCheckinCode, parse_checkin_payload
+from .api import bp, json_body
+from .auth import public, requires
+from .db import settings, unit_of_work
+
+ROLL_MAX_BYTES = 64 * 1024 * 1024
+
+
+@bp.post("/elections/<slug>/voters/import")
+@requires("voters:write")
+def import_voters(slug: str):
+    request.max_content_length = ROLL_MAX_BYTES
+    if request.mimetype not in ("text/csv", "application/octet-stream"):
+        raise DomainError("send the roll as text/csv", "unsupported_media_type").with_status(415)
+    all_or_nothing = request.args.get("all_or_nothing", "false").lower() in ("1", "true", "yes")
+    stream = io.BytesIO(request.get_data(cache=False))
+    with unit_of_work() as db:
+        election = elections.get_election(db, slug, lock=True)
+        report = voter_roll.import_roll(db, g.principal.name, election, stream,
+                                        all_or_nothing=all_or_nothing)
+    return jsonify(report.to_json())
+
+
+def _object(body) -> dict:
+    if not isinstance(body, dict):
+        raise InvalidInput("the body must be a JSON object", "invalid_input")
+    return body
+
+
+def _string(body: dict, name: str, limit: int = 200, required: bool = True) -> str | None:
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value or len(value) > limit:
+        raise InvalidInput(f"{name}: a non-empty string of at most {limit} characters",
+                           "invalid_input")
+    return value
+
+
+@bp.post("/elections/<slug>/voters/<number>/override")
+@requires("voters:write")
+def override_voter(slug: str, number: str):
+    body = _object(json_body())
+    decision = _string(body, "decision", 10)
+    if decision not in ("include", "exclude", "none"):
+        raise InvalidInput("decision: include, exclude or none", "invalid_input")
+    reason = _string(body, "reason", 300, required=False) or ""
+    with unit_of_work() as db:
+        election = elections.get_election(db, slug, lock=True)
+        voter = voter_roll.set_override(db, g.principal.name, election, number.upper(),
+                                        None if decision == "none" else decision, reason)
+        return jsonify(_eligibility(voter))
+
+
+def _eligibility(voter) -> dict:
+    return {"voter_number": voter.voter_number, "eligible": voter.eligible,
+            "reason": voter.eligibility_reason, "questions": voter.questions}
+
+
+@bp.get("/elections/<slug>/voters/<number>")
+@requires("voters:read")
+def voter_eligibility(slug: str, number: str):
+    with unit_of_work() as db:
+        election = elections.get_election(db, slug)
+        return jsonify(_eligibility(voter_roll.find_voter(db, election, number.upper())))
+
+
+@bp.post("/elections/<slug>/voters/<number>/unlock")
+@requires("voters:unlock")
+def unlock_voter(slug: str, number: str):
+    with unit_of_work() as db:
+        election = elections.get_election(db, slug)
+        lifted = voter_auth.unlock(db, g.principal.name, election, number.upper())
+    return jsonify({"voter_number": number.upper(), "unlocked": lifted})
+
+
+@bp.get("/elections/<slug>/credentials")
+@public
+def public_credentials(slug: str):
+    """Anyone may count the possible ballots: the public credentials of each question."""
+    with unit_of_work() as db:
+        election = elections.get_election(db, slug)
+        if election.status == "draft":
+            raise NotFound(f"no election {slug!r}", "election_not_found")
+        return jsonify(credentials_public.listing(db, election))
+
+
+@bp.post("/elections/<slug>/voter-sessions")
+@public
+def voter_login(slug: str):
+    body = _object(json_body())
+    number = _string(body, "voter_number", 32).upper()
+    token_hex = _string(body, "login_token", 64)
+    try:
+        token = bytes.fromhex(token_hex)
+        if len(token) != voter_auth.TOKEN_BYTES:
+            raise ValueError
+    except ValueError:
+        raise InvalidInput("login_token: 64 hexadecimal characters", "invalid_input")
+    born = body.get("birth_date")
+    if born is not None:
+        try:
+            born = date.fromisoformat(_string(body, "birth_date", 10))
+        except ValueError:
+            raise InvalidInput("birth_date: YYYY-MM-DD", "invalid_input")
+    with unit_of_work() as db:
+        election = elections.get_election(db, slug)
+        outcome = voter_auth.login(db, election, number, token, born, request.remote_addr or "")
+        if outcome.ok:
+            questions = outcome.voter.questions
+    # The failure counters are committed before answering.
+    if outcome.ok:
+        return jsonify({"session_token": outcome.session_token,
+                        "expires_at": outcome.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "questions": questions}), 201
+    messages = {
+        "bad_credentials": (401, "unknown voter number, wrong code or wrong date of birth"),
+        "locked": (429, "too many failed attempts for this voter number: try again later or "
+                        "ask a polling-point officer"),
+        "rate_limited": (429, "too many attempts from this address: try again later"),
+    }
+    status, message = messages[outcome.code]
+    response = jsonify({"error": {"code": outcome.code, "message": message}})
+    if outcome.retry_after:
+        response.headers["Retry-After"] = str(outcome.retry_after)
+    return response, status
+
+
+@bp.post("/elections/<slug>/checkins")
+@requires("checkin")
+def check_in(slug: str):
+    body = _object(json_body())
+    payload = _string(body, "qr_payload", 300)
+    point = _string(body, "polling_point", 64)
+    key = load_or_create(settings().key_dir, CHECKIN_KEY)
+    try:
+        code = parse_checkin_payload(key, payload)
+    except InvalidCheckinCode as error:
+        raise InvalidInput(f"this QR code is not valid here ({error.reason})", "invalid_qr")
+    if code.election_id != slug:
+        raise InvalidInput("this letter belongs to another election", "invalid_qr")
+    with unit_of_work() as db:
+        election = elections.get_election(db, slug)
+        voter = voter_roll.find_voter(db, election, code.voter_number)
+        entry = register.check_in(db, election, voter.id, point, g.principal.name)
+        return jsonify({"voter_number": voter.voter_number, "state": entry.state,
+                        "polling_point": entry.checkin_point,
+                        "at": entry.checkin_at.strftime("%Y-%m-%dT%H:%M:%SZ")}), 201
