@@ -12,7 +12,8 @@ def _api_endpoints(app):
         if not rule.endpoint.startswith("api."):
             continue
         view = app.view_functions[rule.endpoint]
-        url = rule.rule.replace("<slug>", "bp-none").replace("<question>", "q")
+        url = rule.rule.replace("<slug>", "bp-none").replace("<question>", "q").replace(
+            "<number>", "V1")
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield method, url, view.permission
 
@@ -28,8 +29,8 @@ def test_role_endpoint_matrix(app, client, tokens):
     for method, url, permission in _api_endpoints(app):
         call = getattr(client, method.lower())
         anonymous = call(url, json={})
-        if permission is None:
-            assert anonymous.status_code == 200, url
+        if permission is None:  # public: never asks for a token
+            assert anonymous.status_code not in (401, 403), url
             continue
         assert anonymous.status_code == 401, (method, url)
         for role in STAFF_ROLES:

@@ -81,11 +81,86 @@ STATUS_VIEW = {
 }
 
 
+IMPORT_REPORT = {
+    "type": "object",
+    "properties": {
+        "imported": {"type": "integer"}, "updated": {"type": "integer"},
+        "unchanged": {"type": "integer"},
+        "rejected": {"type": "array", "items": {
+            "type": "object",
+            "properties": {"line": {"type": "integer"}, "reason": {"type": "string"}},
+            "required": ["line", "reason"]}},
+    },
+    "required": ["imported", "updated", "unchanged", "rejected"],
+}
+
+ELIGIBILITY = {
+    "type": "object",
+    "properties": {
+        "voter_number": {"type": "string"}, "eligible": {"type": "boolean"},
+        "reason": {"type": "string"},
+        "questions": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["voter_number", "eligible", "reason", "questions"],
+}
+
+CREDENTIALS = {
+    "type": "object",
+    "properties": {
+        "election": {"type": "string"}, "fingerprint": FINGERPRINT,
+        "questions": {"type": "object", "additionalProperties": {
+            "type": "array", "items": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}},
+        "revoked": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["election", "fingerprint", "questions", "revoked"],
+}
+
+LOGIN_BODY = {
+    "type": "object",
+    "properties": {
+        "voter_number": {"type": "string", "minLength": 1, "maxLength": 32},
+        "login_token": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"},
+        "birth_date": {"type": "string", "format": "date"},
+    },
+    "required": ["voter_number", "login_token"],
+}
+
+LOGIN_OK = {
+    "type": "object",
+    "properties": {"session_token": {"type": "string"}, "expires_at": {"type": "string"},
+                   "questions": {"type": "array", "items": {"type": "string"}}},
+    "required": ["session_token", "expires_at", "questions"],
+}
+
+OVERRIDE_BODY = {
+    "type": "object",
+    "properties": {"decision": {"enum": ["include", "exclude", "none"]},
+                   "reason": {"type": "string", "maxLength": 300}},
+    "required": ["decision"],
+}
+
+CHECKIN_BODY = {
+    "type": "object",
+    "properties": {"qr_payload": {"type": "string", "minLength": 1, "maxLength": 300},
+                   "polling_point": {"type": "string", "minLength": 1, "maxLength": 64}},
+    "required": ["qr_payload", "polling_point"],
+}
+
+CHECKIN_OK = {
+    "type": "object",
+    "properties": {"voter_number": {"type": "string"}, "state": {"type": "string"},
+                   "polling_point": {"type": "string"}, "at": {"type": "string"}},
+    "required": ["voter_number", "state", "polling_point", "at"],
+}
+
+
 def _errors(*statuses: int) -> dict:
     ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-    text = {400: "Malformed request", 401: "No valid API token", 403: "Token lacks permission",
-            404: "Unknown election or question", 409: "Not possible in the current state",
-            413: "Body too large", 415: "Body is not JSON", 422: "Body fails validation"}
+    text = {400: "Malformed request", 401: "Not authenticated", 403: "Token lacks permission",
+            404: "Unknown election, question or voter",
+            409: "Not possible in the current state",
+            413: "Body too large", 415: "Unsupported body type", 422: "Body fails validation",
+            429: "Too many attempts"}
     return {str(s): {"description": text[s], **ref} for s in statuses}
 
 
@@ -101,6 +176,7 @@ def _body(schema: dict) -> dict:
 SLUG_PARAM = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
 QUESTION_PARAM = {"name": "question", "in": "path", "required": True,
                   "schema": {"type": "string"}}
+NUMBER_PARAM = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}
 READ_ERRORS = (401, 403, 404)
 WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422)
 
@@ -181,6 +257,77 @@ def openapi_document() -> dict:
                     "parameters": [SLUG_PARAM],
                     "requestBody": _body(copy.deepcopy(ms.TRANSITION_BODY)),
                     "responses": {**_ok(STATUS_VIEW, "Status after the transition"),
+                                  **_errors(*WRITE_ERRORS)},
+                }
+            },
+            "/api/v1/elections/{slug}/voters/import": {
+                "post": {
+                    "operationId": "importVoters", "x-permission": "voters:write",
+                    "summary": "Import or update the voter roll (CSV, header numero_electeur;"
+                               "nom;prenoms;date_naissance;adresse;code_postal;quartier)",
+                    "parameters": [SLUG_PARAM, {"name": "all_or_nothing", "in": "query",
+                                                "schema": {"enum": ["true", "false"]}}],
+                    "requestBody": {"required": True,
+                                    "content": {"text/csv": {"schema": {"type": "string"}}}},
+                    "responses": {**_ok(IMPORT_REPORT, "Import report"),
+                                  **_errors(*WRITE_ERRORS)},
+                }
+            },
+            "/api/v1/elections/{slug}/voters/{number}": {
+                "get": {
+                    "operationId": "getVoterEligibility", "x-permission": "voters:read",
+                    "summary": "A person's eligibility decision and questions",
+                    "parameters": [SLUG_PARAM, NUMBER_PARAM],
+                    "responses": {**_ok(ELIGIBILITY, "Decision"), **_errors(*READ_ERRORS)},
+                }
+            },
+            "/api/v1/elections/{slug}/voters/{number}/override": {
+                "post": {
+                    "operationId": "overrideVoter", "x-permission": "voters:write",
+                    "summary": "Include or exclude a person by hand, with a reason",
+                    "parameters": [SLUG_PARAM, NUMBER_PARAM],
+                    "requestBody": _body(OVERRIDE_BODY),
+                    "responses": {**_ok(ELIGIBILITY, "Decision"), **_errors(*WRITE_ERRORS)},
+                }
+            },
+            "/api/v1/elections/{slug}/voters/{number}/unlock": {
+                "post": {
+                    "operationId": "unlockVoter", "x-permission": "voters:unlock",
+                    "summary": "Lift a voter's login lock",
+                    "parameters": [SLUG_PARAM, NUMBER_PARAM],
+                    "responses": {**_ok({"type": "object",
+                                         "properties": {"voter_number": {"type": "string"},
+                                                        "unlocked": {"type": "boolean"}},
+                                         "required": ["voter_number", "unlocked"]},
+                                        "Done"),
+                                  **_errors(*READ_ERRORS)},
+                }
+            },
+            "/api/v1/elections/{slug}/credentials": {
+                "get": {
+                    "operationId": "publicCredentials", "x-permission": None, "security": [],
+                    "summary": "Public credentials per question (anyone may count them)",
+                    "parameters": [SLUG_PARAM],
+                    "responses": {**_ok(CREDENTIALS, "Credentials"), **_errors(404)},
+                }
+            },
+            "/api/v1/elections/{slug}/voter-sessions": {
+                "post": {
+                    "operationId": "voterLogin", "x-permission": None, "security": [],
+                    "summary": "Voter login with the token derived from the letter code",
+                    "parameters": [SLUG_PARAM],
+                    "requestBody": _body(LOGIN_BODY),
+                    "responses": {**_ok(LOGIN_OK, "Session opened", 201),
+                                  **_errors(400, 401, 404, 413, 415, 422, 429)},
+                }
+            },
+            "/api/v1/elections/{slug}/checkins": {
+                "post": {
+                    "operationId": "checkIn", "x-permission": "checkin",
+                    "summary": "Check a voter in at a polling point from their letter's QR",
+                    "parameters": [SLUG_PARAM],
+                    "requestBody": _body(CHECKIN_BODY),
+                    "responses": {**_ok(CHECKIN_OK, "Checked in", 201),
                                   **_errors(*WRITE_ERRORS)},
                 }
             },
