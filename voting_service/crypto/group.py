@@ -244,6 +244,11 @@ def add_bytes(a: bytes, b: bytes) -> bytes:
     return _ADD(a, b)
 
 
+def sub_bytes(a: bytes, b: bytes) -> bytes:
+    """Fast path for bulk work: a − b on encodings that are already valid."""
+    return _SUB(a, b)
+
+
 def is_valid_encoding(data: bytes) -> bool:
     """True for the canonical encoding of a non-identity element."""
     return (len(data) == 32 and data != _IDENTITY_BYTES and not data[31] & 0x80
