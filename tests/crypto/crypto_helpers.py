@@ -10,13 +10,10 @@ from hypothesis import HealthCheck, settings
 
 from voting_service.crypto.errors import CryptoError, DecodingError
 from voting_service.crypto.group import GENERATOR, ORDER, Point, Scalar
-from voting_service.crypto.rng import SeededRng
 
 #: Hypothesis settings for properties that do group operations (kept modest: no timing).
 COSTLY = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CHEAP = settings(max_examples=50, deadline=None)
-
-ELECTION = b"test election fingerprint"
 
 
 def _leaf_mutations(value: Any) -> Iterator[Any]:

@@ -12,12 +12,12 @@ from hypothesis import given, strategies as st
 
 from voting_service.crypto import (chaum_pedersen, disjunctive, encryption_proof, schnorr,
                                    signature)
-from voting_service.crypto.codec import read_point, read_scalar
+from voting_service.crypto.codec import read_point
 from voting_service.crypto.elgamal import (Ciphertext, KeyPair, encrypt, encrypt_vector,
                                            random_scalars, vector_from_json, vector_to_json)
 from voting_service.crypto.embedding import embed_bytes, encode_int
 from voting_service.crypto.errors import InvalidProofError, InvalidSignatureError, ParameterError
-from voting_service.crypto.group import Point, Scalar
+from voting_service.crypto.group import GENERATOR, Point, Scalar
 from voting_service.crypto.rng import SeededRng
 from voting_service.crypto.transcript import Transcript
 
@@ -75,7 +75,6 @@ def test_chaum_pedersen_complete_and_sound(seed):
 def test_chaum_pedersen_rejects_unequal_logs(rng):
     x, y = Scalar.random_nonzero(rng), Scalar.random_nonzero(rng)
     g2 = Point.base_mul(Scalar(7))
-    from voting_service.crypto.group import GENERATOR
     proof = chaum_pedersen.prove(Transcript("t"), GENERATOR, Point.base_mul(x), g2, g2 * y, x, rng)
     with pytest.raises(InvalidProofError):
         chaum_pedersen.verify(Transcript("t"), GENERATOR, Point.base_mul(x), g2, g2 * y, proof)

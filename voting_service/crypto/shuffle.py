@@ -25,7 +25,7 @@ from typing import Any, Sequence
 from . import parallel
 from .codec import field, points_from_hex, read_scalar, scalars_from_hex
 from .elgamal import Ciphertext, CiphertextVector
-from .errors import DecodingError, InvalidShuffleError, ParameterError
+from .errors import InvalidShuffleError, ParameterError
 from .group import (IDENTITY_BYTES, ORDER, Point, Rng, Scalar, add_bytes, base_mul_int,
                     mul_int, sub_bytes, system_rng)
 from .transcript import Transcript, hash_to_point
