@@ -9,6 +9,8 @@ libsodium behaviours that this module absorbs, on purpose:
 
 * ``crypto_core_ristretto255_is_valid_point`` accepts the identity: ``from_bytes`` refuses
   it separately unless the caller explicitly allows it.
+* the libsodium bundled with rbcl 1.1 also accepts encodings whose top bit is set (s >=
+  2^255, not canonical under RFC 9496): ``from_bytes`` refuses them itself.
 * ``crypto_core_ristretto255_add`` returns the identity on invalid input: only validated
   encodings ever reach it.
 * ``crypto_scalarmult_ristretto255`` does not clamp (1·P = P) but silently reduces
@@ -157,7 +159,7 @@ class Point:
             if allow_identity:
                 return IDENTITY
             raise IdentityPointError("the identity element is not allowed here")
-        if not _IS_VALID(data):
+        if data[31] & 0x80 or not _IS_VALID(data):
             raise InvalidPointError("not a canonical ristretto255 encoding")
         return cls._trusted(data)
 
@@ -242,9 +244,15 @@ def add_bytes(a: bytes, b: bytes) -> bytes:
     return _ADD(a, b)
 
 
+def sub_bytes(a: bytes, b: bytes) -> bytes:
+    """Fast path for bulk work: a − b on encodings that are already valid."""
+    return _SUB(a, b)
+
+
 def is_valid_encoding(data: bytes) -> bool:
     """True for the canonical encoding of a non-identity element."""
-    return len(data) == 32 and data != _IDENTITY_BYTES and _IS_VALID(data)
+    return (len(data) == 32 and data != _IDENTITY_BYTES and not data[31] & 0x80
+            and _IS_VALID(data))
 
 
 def _unhex(text: str, length: int) -> bytes:

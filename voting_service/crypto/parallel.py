@@ -19,6 +19,9 @@ from typing import Any, Callable, Sequence
 
 #: Below this many items per chunk, the default plan does not bother with other processes.
 MIN_CHUNK = 256
+#: Chunks per worker: more chunks than workers let the pool balance the load when another
+#: process takes a core for a while (a single chunk per core would wait for the slowest).
+CHUNKS_PER_WORKER = 4
 
 _pools: dict[int, ProcessPoolExecutor] = {}
 
@@ -31,16 +34,20 @@ def available_cores() -> int:
 
 
 def plan(count: int, workers: int | None) -> tuple[int, list[range]]:
-    """Choose (workers, chunks) for ``count`` items.
+    """Choose (workers, contiguous chunks) for ``count`` items.
 
-    ``workers=None`` uses every core, but only for chunks of at least MIN_CHUNK items;
+    ``workers=None`` uses every core, but only with chunks of at least MIN_CHUNK items;
     an explicit ``workers`` is obeyed (tests use it to exercise the pool on small inputs).
     """
     if workers is None:
         workers = max(1, min(available_cores(), count // MIN_CHUNK))
-    workers = max(1, min(workers, count)) if count else 1
-    bounds = [count * i // workers for i in range(workers + 1)]
-    return workers, [range(bounds[i], bounds[i + 1]) for i in range(workers)]
+        parts = max(1, min(workers * CHUNKS_PER_WORKER, count // MIN_CHUNK))
+    else:
+        workers = max(1, min(workers, count)) if count else 1
+        parts = min(workers * CHUNKS_PER_WORKER, count // MIN_CHUNK)
+    parts = max(parts, workers) if count else 1
+    bounds = [count * i // parts for i in range(parts + 1)]
+    return workers, [range(bounds[i], bounds[i + 1]) for i in range(parts)]
 
 
 def run(func: Callable[..., Any], tasks: Sequence[tuple], workers: int) -> list[Any]:

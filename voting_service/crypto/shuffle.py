@@ -25,9 +25,9 @@ from typing import Any, Sequence
 from . import parallel
 from .codec import field, points_from_hex, read_scalar, scalars_from_hex
 from .elgamal import Ciphertext, CiphertextVector
-from .errors import DecodingError, InvalidShuffleError, ParameterError
+from .errors import InvalidShuffleError, ParameterError
 from .group import (IDENTITY_BYTES, ORDER, Point, Rng, Scalar, add_bytes, base_mul_int,
-                    mul_int, system_rng)
+                    mul_int, sub_bytes, system_rng)
 from .transcript import Transcript, hash_to_point
 
 _GENERATOR_LABEL = "shuffle/generator"
@@ -330,7 +330,7 @@ def verify(election: bytes, public_key: Point, inputs: Sequence[CiphertextVector
     u_product = 1
     for ui in u:
         u_product = u_product * ui % ORDER
-    c_bar = add_bytes(sum_c, mul_int(sum_h, ORDER - 1))            # Σc_j − Σh_i
+    c_bar = sub_bytes(sum_c, sum_h)                                # Σc_j − Σh_i
     c_hat = add_bytes(chain[n], mul_int(h, (-u_product) % ORDER))  # ĉ_N − u·h
     t1 = add_bytes(base_mul_int(proof.s1.value), mul_int(c_bar, minus_c))
     t2 = add_bytes(base_mul_int(proof.s2.value), mul_int(c_hat, minus_c))

@@ -21,7 +21,7 @@ from .dkg import ElectionKey, TrusteeKey
 from .elgamal import CiphertextVector
 from .errors import DecodingError, NotEnoughSharesError, ParameterError, PartialDecryptionError
 from .group import (GENERATOR, IDENTITY_BYTES, ORDER, Point, Rng, Scalar, add_bytes,
-                    base_mul_int, mul_int, system_rng)
+                    base_mul_int, mul_int, sub_bytes, system_rng)
 from .schnorr import SchnorrProof
 from .transcript import Transcript
 
@@ -105,7 +105,7 @@ def _work_combine(weights, betas, shares_by_trustee):
         total = IDENTITY_BYTES
         for weight, shares in zip(weights, shares_by_trustee):
             total = add_bytes(total, mul_int(shares[position], weight))
-        out.append(add_bytes(beta, mul_int(total, ORDER - 1)))
+        out.append(sub_bytes(beta, total))
     return out
 
 
