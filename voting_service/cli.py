@@ -220,9 +220,11 @@ def elections_transition(election_id, target):
 
 
 def _register_command_groups() -> None:
+    from .commands.bench import bench
     from .commands.voters import voters
 
     main.add_command(voters)
+    main.add_command(bench)
 
 
 _register_command_groups()
