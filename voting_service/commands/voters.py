@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from ..domain import elections, voter_roll
+from ..domain import elections, retention, voter_auth, voter_roll
 from ..domain.errors import DomainError
 from ..store.db import transaction
 from .common import DomainAwareGroup, actor, sessions
@@ -117,3 +117,30 @@ def show_command(election_id, voter_number):
                                "reason": voter.eligibility_reason,
                                "questions": voter.questions,
                                "district": voter.district_key}, ensure_ascii=False))
+
+
+@voters.command("unlock")
+@click.argument("election_id")
+@click.argument("voter_number")
+def unlock_command(election_id, voter_number):
+    """Lift a voter's login lock after checking who they are (audit-logged)."""
+    factory, who = _ctx()
+    with transaction(factory) as db:
+        election = elections.get_election(db, election_id)
+        lifted = voter_auth.unlock(db, who, election, voter_number.upper())
+    click.echo(f"{voter_number.upper()}: " + ("unlocked." if lifted else "was not locked."))
+
+
+@voters.command("purge")
+@click.argument("election_id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def purge_command(election_id, yes):
+    """Delete the personal data of a certified election after its retention period.
+    The public record (credentials, ballots, results) stays."""
+    if not yes:
+        click.confirm(f"Delete every voter's personal data for {election_id}?", abort=True)
+    factory, who = _ctx()
+    with transaction(factory) as db:
+        election = elections.get_election(db, election_id, lock=True)
+        count = retention.purge(db, who, election)
+    click.echo(f"Personal data of {count} voter(s) deleted; the public record is intact.")
