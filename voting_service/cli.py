@@ -221,10 +221,11 @@ def elections_transition(election_id, target):
 
 def _register_command_groups() -> None:
     from .commands.bench import bench
+    from .commands.credentials import credentials
     from .commands.voters import voters
 
-    main.add_command(voters)
-    main.add_command(bench)
+    for group in (voters, credentials, bench):
+        main.add_command(group)
 
 
 _register_command_groups()

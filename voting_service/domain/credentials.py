@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..crypto.credential import derive_credential, generate_letter_code
 from ..letters.checkin_code import make_checkin_payload
-from ..letters.pdf import Letter, LetterElection, write_letters
+from ..letters.pdf import Letter, LetterElection, write_letter_file
 from ..store.db import transaction
 from ..store.models import Credential, Election, Voter
 from ..store.types import utcnow
@@ -71,11 +71,9 @@ def issue_chunk(job: ChunkJob) -> ChunkResult:
                               address_lines=list(voter.address_lines), letter_code=code,
                               checkin_payload=make_checkin_payload(job.checkin_key, job.slug,
                                                                    voter.voter_number)))
-    temp_dir = Path(job.out_dir) / f".{job.name}.tmp"
-    temp_dir.mkdir(parents=True, exist_ok=True)
-    paths = write_letters(job.letter_election, letters, temp_dir, batch_size=len(letters),
-                          prefix=job.name)
-    return ChunkResult(rows, str(paths[0]))
+    temp = Path(job.out_dir) / f".{job.name}.pdf.tmp"
+    write_letter_file(job.letter_election, letters, temp)
+    return ChunkResult(rows, str(temp))
 
 
 def letter_election(election: Election, online_url: str) -> LetterElection:
@@ -134,7 +132,6 @@ def _store_chunk(factory: sessionmaker, actor: str, slug: str, result: ChunkResu
         Path(result.temp_pdf).unlink(missing_ok=True)
         raise
     os.replace(result.temp_pdf, final)
-    Path(result.temp_pdf).parent.rmdir()
     return len(result.rows)
 
 

@@ -322,8 +322,10 @@ def set_override(session: Session, actor: str, election: Election, voter_number:
 
 
 def find_voter(session: Session, election: Election, voter_number: str) -> Voter:
+    """Voter numbers are case-insensitive (kept in upper case)."""
     from .errors import NotFound
 
+    voter_number = voter_number.upper()
     voter = session.execute(select(Voter).where(Voter.election_id == election.id,
                                                 Voter.voter_number == voter_number)
                             ).scalar_one_or_none()
