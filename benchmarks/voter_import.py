@@ -37,8 +37,8 @@ def main() -> None:
         if args.database_url:
             env["VOTING_DATABASE_URL"] = args.database_url
         cli = [sys.executable, "-m", "voting_service.cli"]
-        subprocess.run(cli + ["demo"], env=env, check=True, capture_output=True)
-        # The demo election is open; imports happen before opening, so use a fresh draft.
+        subprocess.run(cli + ["init-db"], env=env, check=True, capture_output=True)
+        # A draft election shaped like the demo one (imports happen before the vote opens).
         manifest = tmp / "m.json"
         from voting_service.domain.demo import demo_manifest
 
