@@ -6,7 +6,8 @@ import pypdfium2 as pdfium
 import pytest
 
 from voting_service.letters import (InvalidCheckinCode, LayoutError, Letter, LetterElection,
-                                    parse_checkin_payload, write_letter_file, write_letters)
+                                    make_checkin_payload, parse_checkin_payload,
+                                    write_letter_file, write_letters)
 from voting_service.letters.pdf import printable
 
 from .conftest import KEY, MM, ELECTION_ID, make_letter, page_qr_codes, page_texts
@@ -164,3 +165,24 @@ def test_letter_fields_are_plain_data():
         "voter_number", "full_name", "address_lines", "letter_code", "checkin_payload"]
     assert [field.name for field in dataclasses.fields(LetterElection)] == [
         "city", "title", "starts_at", "ends_at", "polling_points", "online_url"]
+
+
+def test_an_empty_letter_file_is_refused_and_not_written(election, tmp_path):
+    with pytest.raises(ValueError):
+        write_letter_file(election, [], tmp_path / "empty.pdf")
+    assert not (tmp_path / "empty.pdf").exists()
+
+
+def test_a_letter_without_a_code_is_refused_without_leaking_other_fields():
+    with pytest.raises(ValueError, match="V-00001") as caught:
+        dataclasses.replace(make_letter(1), letter_code=" ")
+    assert "letter_code is empty" in str(caught.value)
+
+
+def test_the_largest_payload_still_decodes(election, tmp_path):
+    payload = make_checkin_payload(KEY, "e" * 64, "V" * 32)
+    letter = dataclasses.replace(make_letter(1), voter_number="V" * 32, checkin_payload=payload)
+    path = tmp_path / "one.pdf"
+    write_letter_file(election, [letter], path)
+    [[code]] = page_qr_codes(path, dpi=150)
+    assert code.text == payload

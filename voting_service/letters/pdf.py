@@ -18,12 +18,11 @@ Courier, WinAnsi encoding, which covers French).
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO, Iterable
 
@@ -48,7 +47,6 @@ QR_LEFT, QR_TOP, QR_SIZE = 148 * mm, 202 * mm, 42 * mm   # quiet zone included
 QR_BORDER = 4        # modules of quiet zone on each side (ISO/IEC 18004 minimum)
 QR_MASK = 4          # fixed mask pattern: see docs/decisions.md ("check-in QR code")
 _FORM = "common"
-_DARK_RUN = re.compile(b"\x01+")
 _QR_ALPHANUMERIC = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
 # Letters outside WinAnsi that do not decompose into a base letter plus accents.
 _LATIN_FALLBACK = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "ı": "i", "Ħ": "H",
@@ -89,6 +87,11 @@ class Letter:
     letter_code: str = field(repr=False)
     checkin_payload: str
 
+    def __post_init__(self):
+        for name in ("voter_number", "full_name", "letter_code", "checkin_payload"):
+            if not getattr(self, name).strip():
+                raise ValueError(f"letter for voter {self.voter_number!r}: {name} is empty")
+
 
 class LayoutError(ValueError):
     """The election's common text does not fit on the page (e.g. too many polling points)."""
@@ -96,7 +99,11 @@ class LayoutError(ValueError):
 
 def write_letter_file(election: LetterElection, letters: Iterable[Letter],
                       destination: Path | str | BinaryIO) -> int:
-    """Write one PDF with a page per letter to a path or binary stream; return the page count."""
+    """Write one PDF with a page per letter to a path or binary stream; return the page count.
+
+    The output is deterministic (reportlab's invariant mode: no timestamps or random file id),
+    so a batch can be re-rendered and compared. With no letters nothing is written.
+    """
     layout = _Layout(election)
     target = str(destination) if isinstance(destination, (str, Path)) else destination
     canvas = Canvas(target, pagesize=A4, invariant=1, pageCompression=1)
@@ -110,6 +117,8 @@ def write_letter_file(election: LetterElection, letters: Iterable[Letter],
         layout.draw_voter(canvas, letter)
         canvas.showPage()
         pages += 1
+    if not pages:
+        raise ValueError("no letters to write")
     with _without_ascii85():
         canvas.save()
     return pages
@@ -185,8 +194,15 @@ def qr_runs(payload: str) -> tuple[int, list[tuple[int, int, int]]]:
     matrix = code.get_matrix()
     runs = []
     for row, modules in enumerate(matrix):
-        line = bytes(modules)   # True/False as 1/0 bytes: the regex engine finds the runs
-        runs.extend((row, run.start(), run.end() - run.start()) for run in _DARK_RUN.finditer(line))
+        column, count = 0, len(modules)
+        while column < count:
+            if modules[column]:
+                start = column
+                while column < count and modules[column]:
+                    column += 1
+                runs.append((row, start, column - start))
+            else:
+                column += 1
     return len(matrix), runs
 
 
