@@ -52,8 +52,10 @@ _QR_ALPHANUMERIC = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
 _LATIN_FALLBACK = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "ı": "i", "Ħ": "H",
                                  "ħ": "h", "Ŧ": "T", "ŧ": "t", "ĸ": "k", "Ŀ": "L", "ŀ": "l"})
 
-CODE_HINT = ("Tapez les caractères dans l’ordre, groupe par groupe. Le dernier caractère sert "
-             "de contrôle : si vous faites une faute de frappe, le site vous le signale.")
+CODE_HINT = ("Tapez les 20 caractères dans l’ordre, groupe par groupe ; majuscules ou "
+             "minuscules, tirets et espaces n’ont pas d’importance. Le code ne contient ni "
+             "zéro, ni la lettre O, ni un, ni les lettres I et L. Le dernier caractère sert de "
+             "contrôle : si vous faites une faute de frappe, le site vous le signale.")
 
 
 @dataclass(frozen=True)
