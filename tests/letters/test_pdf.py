@@ -58,7 +58,7 @@ def test_the_page_carries_what_the_voter_needs(election, tmp_path):
         "Votez du lundi 3 mai au dimanche 16 mai 2027",
         "Ouverture : lundi 3 mai 2027 à 9 h", "Clôture : dimanche 16 mai 2027 à 18 h 30",
         letter.full_name, "42 rue de la République", "69100 VILLEURBANNE",
-        letter.voter_number, letter.letter_code, "Tapez les caractères dans l’ordre",
+        letter.voter_number, letter.letter_code, "Tapez les 20 caractères dans l’ordre",
         "Hôtel de ville – Place Lazare-Goujon, 69100 Villeurbanne",
         "Médiathèque du Tonkin – 2 bis promenade Lénine, 69100 Villeurbanne",
         "https://vote.villeurbanne.fr", "Ce code carré ne permet pas de voter sur internet",

@@ -52,10 +52,9 @@ _QR_ALPHANUMERIC = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
 _LATIN_FALLBACK = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "ı": "i", "Ħ": "H",
                                  "ħ": "h", "Ŧ": "T", "ŧ": "t", "ĸ": "k", "Ŀ": "L", "ŀ": "l"})
 
-CODE_HINT = ("Tapez les 20 caractères dans l’ordre, groupe par groupe ; majuscules ou "
-             "minuscules, tirets et espaces n’ont pas d’importance. Le code ne contient ni "
-             "zéro, ni la lettre O, ni un, ni les lettres I et L. Le dernier caractère sert de "
-             "contrôle : si vous faites une faute de frappe, le site vous le signale.")
+CODE_HINT = ("Tapez les 20 caractères dans l’ordre (tirets et majuscules facultatifs ; "
+             "ni 0, O, 1, I ni L). Le dernier sert de contrôle : une faute de frappe vous est "
+             "signalée.")
 
 
 @dataclass(frozen=True)
