@@ -35,7 +35,7 @@ from ..explain import NO_SUPPORT, NOT_AFFORDABLE, SELECTED, Explanation, Outcome
 from ..instance import Instance, Number
 from ..profile import Profile, as_profile
 from ..tiebreak import DEFAULT_TIE_BREAK, tie_break_key
-from . import greedy as greedy_rule
+from .greedy import fill as greedy_fill
 
 SATISFACTIONS = ("cost", "cardinality")
 
@@ -66,11 +66,23 @@ class _Run:
 
 @dataclass
 class _Evaluation:
-    rho: Fraction
-    paying: Fraction  # money still owed by the supporters who can pay their full share (Den units)
-    groups: list  # (budget, voters, points, group) in increasing budget-per-point order
-    poor: int  # how many of ``groups`` pay everything they have
-    inverse: np.ndarray | None  # row -> group index, for scored ballots
+    """A project's supporters at one moment, grouped by (budget level, points) and sorted by
+    budget per point; the first ``poor`` groups cannot pay the full share and pay all they
+    have. ``rho`` is None when the supporters cannot afford the project at all."""
+
+    rho: Fraction | None
+    share: Fraction | None  # paid per point by the other groups, over the common denominator
+    left: int  # what the supporters have in total, over the common denominator (if unaffordable)
+    levels: np.ndarray
+    points: np.ndarray
+    counts: np.ndarray
+    poor: int
+    row_group: np.ndarray | None  # scored ballots: the group of each supporting row
+
+
+# Relative error allowed between a float and the exact budget it approximates. Floats are
+# correctly rounded from the exact values (error < 2**-52 relative), so this is generous.
+_TOLERANCE = 1e-12
 
 
 class _EqualShares:
@@ -124,12 +136,21 @@ class _EqualShares:
     def run(self, per_voter_budget: Fraction) -> _Run:
         """One run of MES where every voter starts with ``per_voter_budget`` (currency units)."""
         start = Fraction(per_voter_budget) * self.scale
-        # Budget levels: level k holds level_num[k] / self.den * epoch_factor[level_epoch[k]]
-        # (scaled currency), where epoch e counts the purchases made when the level was
-        # created: rescaling the common denominator then only updates one factor per epoch.
+        # Budget levels: level k holds level_num[k] * epoch_factor[level_epoch[k]] / self.den
+        # (scaled currency): rescaling the common denominator after a purchase only updates
+        # one factor per purchase. level_float[k] is that value correctly rounded, used to
+        # order and screen groups quickly; every decision is then confirmed exactly.
         # Level 0 is the empty purse.
+        # Exact values are Python ints held in numpy object arrays, so that elementwise work
+        # runs in numpy's loops rather than in the interpreter.
         self.den = start.denominator
-        self.level_num, self.level_epoch, self.epoch_factor = [0, start.numerator], [0, 0], [1]
+        self.num_levels = 2
+        self.level_num = np.zeros(1024, dtype=object)
+        self.level_num[1] = start.numerator
+        self.level_epoch = np.zeros(1024, dtype=np.int64)
+        self.epoch_factor = np.array([1], dtype=object)
+        self.level_float = np.zeros(1024)
+        self.level_float[1] = start.numerator / start.denominator
         self.level = np.ones(self.num_rows, dtype=np.int64)
         result = _Run([], list(self.free))
         remaining = set(self.candidates)
@@ -145,9 +166,9 @@ class _EqualShares:
                 if best is not None and bound[pid] > best:
                     break
                 evaluation = self._evaluate(pid)
-                if evaluation is None:
+                if evaluation.rho is None:
                     remaining.discard(pid)
-                    result.unaffordable[pid] = (rnd, self._left(pid))
+                    result.unaffordable[pid] = (rnd, Fraction(evaluation.left, self.den * self.scale))
                     continue
                 # (float(x), x) orders exactly like x: rounding to float is monotone.
                 key = (float(evaluation.rho), evaluation.rho)
@@ -164,82 +185,132 @@ class _EqualShares:
             result.purchases.append(self._buy(winner, rnd, evaluations[winner]))
         return result
 
-    def _budgets(self, levels: list[int]) -> list[int]:
-        """Exact budgets of ``levels`` as numerators over the common denominator self.den."""
-        num, epoch, factor = self.level_num, self.level_epoch, self.epoch_factor
-        return [num[k] * factor[epoch[k]] for k in levels]
-
-    def _left(self, pid: str) -> Fraction:
-        counts = np.bincount(self.level[self.rows[pid]], weights=self.mult[pid])
-        levels = np.flatnonzero(counts)
-        budgets = self._budgets(levels.tolist())
-        total = sum(b * int(c) for b, c in zip(budgets, counts[levels].tolist()))
-        return Fraction(total, self.den * self.scale)
+    def _exact(self, levels: np.ndarray) -> np.ndarray:
+        """Exact budgets of ``levels`` (Python ints), over the common denominator self.den."""
+        return self.level_num[levels] * self.epoch_factor[self.level_epoch[levels]]
 
     def _groups(self, pid: str):
-        """Supporters of ``pid`` as (budget, voters, points, group) sorted by budget per point."""
+        """Supporters of ``pid`` grouped by (level, points), sorted by float budget per point:
+        (levels, points, voters, budget per point, group of each row or None)."""
         rows = self.rows[pid]
         if self.approval:
             counts = np.bincount(self.level[rows], weights=self.mult[pid])
             levels = np.flatnonzero(counts)
-            groups = sorted(zip(self._budgets(levels.tolist()), counts[levels].astype(np.int64).tolist(),
-                                [1] * len(levels), levels.tolist()))
-            return groups, None
+            ratio = self.level_float[levels]
+            order = np.argsort(ratio, kind="stable")
+            levels = levels[order]
+            return levels, np.ones(len(levels), dtype=np.int64), \
+                counts[levels].astype(np.int64), ratio[order], None
         points = self.points[pid]
         width = int(points.max()) + 1
-        keys = self.level[rows] * width + points
-        unique, inverse = np.unique(keys, return_inverse=True)
-        counts = np.bincount(inverse, weights=self.mult[pid]).astype(np.int64).tolist()
-        unique = unique.tolist()
-        budgets = self._budgets([key // width for key in unique])
-        groups = [(b, c, key % width, g)
-                  for g, (b, key, c) in enumerate(zip(budgets, unique, counts))]
-        groups.sort(key=lambda item: Fraction(item[0], item[2]))
-        return groups, inverse
+        unique, inverse = np.unique(self.level[rows] * width + points, return_inverse=True)
+        counts = np.bincount(inverse, weights=self.mult[pid]).astype(np.int64)
+        levels, pts = unique // width, unique % width
+        ratio = self.level_float[levels] / pts
+        order = np.argsort(ratio, kind="stable")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        return levels[order], pts[order], counts[order], ratio[order], rank[inverse.ravel()]
 
-    def _evaluate(self, pid: str) -> _Evaluation | None:
-        """The exact price per point of ``pid`` now, or None if its supporters cannot afford it."""
-        groups, inverse = self._groups(pid)
-        owed = self.cost[pid] * self.den
-        points_left = self.total_points[pid]
-        for poor, (budget, voters, points, _) in enumerate(groups):
-            # Can this group pay its full share owed/points_left per point? Then so can the rest.
-            if owed * points <= budget * points_left:
-                rho = Fraction(owed, self.weight[pid] * points_left * self.den)
-                return _Evaluation(rho, Fraction(owed, points_left), groups, poor, inverse)
-            owed -= budget * voters
-            points_left -= voters * points
-        return None
+    def _evaluate(self, pid: str) -> _Evaluation:
+        """The exact price per unit of satisfaction of ``pid`` now (None if unaffordable)."""
+        levels, points, counts, ratio, row_group = self._groups(pid)
+        total_points = self.total_points[pid]
+        # A float walk proposes which groups cannot pay the full share...
+        paid = self.level_float[levels] * counts
+        weight = (points * counts).astype(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = (self.cost[pid] - (np.cumsum(paid) - paid)) / (total_points - (np.cumsum(weight) - weight))
+        rich = ratio >= share
+        poor = int(np.argmax(rich)) if rich.any() else len(levels)
+        # ... and exact arithmetic confirms it, or redoes the walk exactly.
+        evaluation = self._confirm(pid, levels, points, counts, ratio, poor, row_group)
+        if evaluation is None:
+            evaluation = self._exact_walk(pid, levels, points, counts, row_group)
+        return evaluation
+
+    def _settle(self, pid, levels, points, counts, poor):
+        """(owed, points left) over self.den once the first ``poor`` groups paid all they have."""
+        paid = (self._exact(levels[:poor]) * counts[:poor].astype(object)).sum()
+        owed = self.cost[pid] * self.den - int(paid)
+        return owed, self.total_points[pid] - int((points[:poor] * counts[:poor]).sum())
+
+    def _confirm(self, pid, levels, points, counts, ratio, poor, row_group):
+        owed, points_left = self._settle(pid, levels, points, counts, poor)
+        if poor == len(levels):
+            if owed > 0:
+                return _Evaluation(None, None, self.cost[pid] * self.den - owed, levels, points,
+                                   counts, poor, row_group)
+            return None
+        # The poor groups must all have less than the share, the others at least the share.
+        # Only groups whose float is within the tolerance of the boundary can be misordered.
+        if poor:
+            edge = ratio[poor - 1]
+            first = int(np.searchsorted(ratio[:poor], edge - abs(edge) * _TOLERANCE, side="left"))
+            budgets = self._exact(levels[first:poor])
+            if (budgets * points_left >= owed * points[first:poor].astype(object)).any():
+                return None
+        edge = ratio[poor]
+        last = poor + int(np.searchsorted(ratio[poor:], edge + abs(edge) * _TOLERANCE, side="right"))
+        budgets = self._exact(levels[poor:last])
+        if (budgets * points_left < owed * points[poor:last].astype(object)).any():
+            return None
+        return self._priced(pid, owed, points_left, levels, points, counts, poor, row_group)
+
+    def _priced(self, pid, owed, points_left, levels, points, counts, poor, row_group):
+        rho = Fraction(owed, self.weight[pid] * points_left * self.den)
+        return _Evaluation(rho, Fraction(owed, points_left), 0, levels, points, counts, poor,
+                           row_group)
+
+    def _exact_walk(self, pid, levels, points, counts, row_group) -> _Evaluation:
+        """The walk of the definition, in exact arithmetic (when floats cannot decide)."""
+        budgets = self._exact(levels).tolist()
+        pts = points.tolist()
+        order = sorted(range(len(budgets)), key=lambda i: Fraction(budgets[i], pts[i]))
+        if row_group is not None:
+            rank = np.empty(len(order), dtype=np.int64)
+            rank[np.array(order, dtype=np.int64)] = np.arange(len(order))
+            row_group = rank[row_group]
+        index = np.array(order, dtype=np.int64)
+        levels, points, counts = levels[index], points[index], counts[index]
+        owed, points_left = self.cost[pid] * self.den, self.total_points[pid]
+        for poor, i in enumerate(order):
+            if owed * pts[i] <= budgets[i] * points_left:
+                return self._priced(pid, owed, points_left, levels, points, counts, poor,
+                                    row_group)
+            owed -= budgets[i] * int(counts[poor])
+            points_left -= int(counts[poor]) * pts[i]
+        return _Evaluation(None, None, self.cost[pid] * self.den - owed, levels, points, counts,
+                           len(order), row_group)
 
     def _buy(self, pid: str, rnd: int, ev: _Evaluation) -> _Purchase:
         """Charge the supporters of ``pid`` and move them to new budget levels."""
-        share = ev.paying  # per point, in units of 1/den
-        price = share / self.den / self.scale  # per point, in currency units
-        factor = share.denominator
-        self.den *= factor  # so that every new budget is an integer over the new denominator
-        self.epoch_factor = [f * factor for f in self.epoch_factor] + [1]
-        current = len(self.epoch_factor) - 1
-        pay = share.numerator  # per point, over the new denominator
-        num, epoch = self.level_num, self.level_epoch
-        new_level = {}
-        for index, (budget, _, points, group) in enumerate(ev.groups):
-            left = 0 if index < ev.poor else budget * factor - pay * points
-            if left == 0:
-                new_level[group] = 0
-            else:
-                new_level[group] = len(num)
-                num.append(left)
-                epoch.append(current)
+        price = ev.share / self.den / self.scale  # per point, in currency units
+        budgets = self._exact(ev.levels[ev.poor:])
+        factor, pay = ev.share.denominator, ev.share.numerator
+        self.den *= factor  # every new budget is an integer over the new denominator
+        self.epoch_factor = np.append(self.epoch_factor * factor, np.array([1], dtype=object))
+        left = budgets * factor - pay * ev.points[ev.poor:].astype(object)
+        first = self.num_levels
+        end = self.num_levels = first + len(left)
+        if end > len(self.level_float):
+            size = max(2 * len(self.level_float), end)
+            self.level_num = np.concatenate([self.level_num, np.zeros(size, dtype=object)])
+            self.level_epoch = np.concatenate([self.level_epoch, np.zeros(size, dtype=np.int64)])
+            self.level_float = np.concatenate([self.level_float, np.zeros(size)])
+        self.level_num[first:end] = left
+        self.level_epoch[first:end] = len(self.epoch_factor) - 1
+        self.level_float[first:end] = (left / self.den).astype(np.float64)
+        moved = np.zeros(len(ev.levels), dtype=np.int64)
+        moved[ev.poor:] = np.arange(first, end)
         rows = self.rows[pid]
-        if ev.inverse is None:
-            mapping = np.arange(len(num), dtype=np.int64)
-            mapping[list(new_level)] = list(new_level.values())
+        if ev.row_group is None:
+            mapping = np.arange(end, dtype=np.int64)
+            mapping[ev.levels] = moved
             self.level[rows] = mapping[self.level[rows]]
         else:
-            mapping = np.zeros(len(ev.groups), dtype=np.int64)
-            mapping[list(new_level)] = list(new_level.values())
-            self.level[rows] = mapping[ev.inverse]
-        paid_all = sum(voters for _, voters, _, _ in ev.groups[:ev.poor])
+            self.level[rows] = moved[ev.row_group]
+        paid_all = int(ev.counts[:ev.poor].sum())
         return _Purchase(pid, rnd, price, self.supporters[pid], paid_all)
 
     def total_cost(self, selected) -> Number:
@@ -340,7 +411,7 @@ def equal_shares_then_greedy(instance: Instance, ballots, *, satisfaction: str =
     explanations = dict(outcome.explanations)
     chosen = set(selected)
     rest = [pid for pid in instance.ids if pid not in chosen]
-    greedy_rule.fill(instance, profile, rest, selected, explanations, tie_break=tie_break)
+    greedy_fill(instance, profile, rest, selected, explanations, tie_break=tie_break)
     for pid in rest:  # keep why MES passed over projects the completion could not fund either
         if not explanations[pid].selected and pid in outcome.explanations:
             first = outcome.explanations[pid]
