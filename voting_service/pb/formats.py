@@ -302,5 +302,5 @@ def parse_format(spec: Mapping, projects, budget: Number) -> BallotFormat:
     if (not isinstance(grades, list) or not 2 <= len(grades) <= 255
             or not all(isinstance(g, str) and g for g in grades) or len(set(grades)) != len(grades)):
         raise FormatError("'grades' must list 2 to 255 distinct grade names, best first")
-    default = _whole(spec, "default", low=0, high=len(grades) - 1, default=None)
+    default = _whole(spec, "default", low=0, high=len(grades) - 1, default=None, nullable=True)
     return GradesFormat(kind, ids, tuple(grades), default)

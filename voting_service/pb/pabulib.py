@@ -70,21 +70,17 @@ class PabulibElection:
     def profile(self) -> Profile:
         """The votes as points per project: 1 per approval, the points of cumulative and
         scoring votes, ``ordinal_points()`` for ranks."""
+        counts: Counter[ScoredBallot] = Counter()
         if self.vote_type in ("approval", "choose-1"):
-            raw = Counter(frozenset(v.choice) for v in self.votes)
-            ballots = {b: tuple((pid, 1) for pid in b) for b in raw}
+            for choice, count in Counter(v.choice for v in self.votes).items():
+                counts[tuple((pid, 1) for pid in sorted(choice))] += count
         elif self.vote_type == "ordinal":
             points = self.ordinal_points()
-            raw = Counter(v.choice for v in self.votes)
-            ballots = {b: tuple(zip(b, points)) for b in raw}
+            for choice, count in Counter(v.choice for v in self.votes).items():
+                counts[tuple(sorted(pair for pair in zip(choice, points) if pair[1]))] += count
         else:
-            raw = Counter(tuple(zip(v.choice, v.points)) for v in self.votes)
-            ballots = {b: b for b in raw}
-        position = self.instance.position
-        counts: Counter[ScoredBallot] = Counter()
-        for key, count in raw.items():
-            pairs = sorted(((pid, p) for pid, p in ballots[key] if p), key=lambda x: position(x[0]))
-            counts[tuple(pairs)] += count
+            for pairs, count in Counter(tuple(zip(v.choice, v.points)) for v in self.votes).items():
+                counts[tuple(sorted(pair for pair in pairs if pair[1]))] += count
         return Profile(self.instance, counts)
 
 
@@ -283,8 +279,6 @@ def write_pabulib(election: PabulibElection, stream: TextIO) -> None:
     for project in election.instance.projects:
         row = dict(election.project_rows.get(project.id, {}))
         row["project_id"], row["cost"] = project.id, _number_text(project.cost)
-        if "name" in columns and project.name:
-            row["name"] = project.name
         write([row.get(c, "None") for c in columns])
     columns = list(election.vote_columns) or ["voter_id", "vote"]
     scored = election.vote_type in ("cumulative", "scoring")

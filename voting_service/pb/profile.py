@@ -9,12 +9,13 @@ majority judgement. Projects a ballot gives 0 points are left out, so an empty b
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from .instance import Instance, Number, exact_number
 
-#: A ballot in canonical form: ``(project_id, points)`` pairs, points > 0, in project order.
+#: A ballot in canonical form: ``(project_id, points)`` pairs, points > 0, sorted by id.
 ScoredBallot = tuple[tuple[str, Number], ...]
 
 
@@ -41,26 +42,28 @@ class Profile:
             counts[canonical_ballot(instance, ballot)] += count
         return cls(instance, counts)
 
-    @property
+    @functools.cached_property
     def is_approval(self) -> bool:
         """True when every ballot gives 0 or 1 point to each project."""
         return all(points == 1 for ballot in self.counts for _, points in ballot)
 
     def scores(self) -> dict[str, Number]:
         """Total points of every project (its number of votes for approval ballots)."""
-        totals: dict[str, Number] = {pid: 0 for pid in self.instance.ids}
-        for ballot, count in self.counts.items():
-            for pid, points in ballot:
-                totals[pid] += points * count
-        return totals
+        return dict(self._totals[0])
 
     def supporters(self) -> dict[str, int]:
         """Number of voters giving each project a positive number of points."""
-        totals = {pid: 0 for pid in self.instance.ids}
+        return dict(self._totals[1])
+
+    @functools.cached_property
+    def _totals(self) -> tuple[dict[str, Number], dict[str, int]]:
+        scores: dict[str, Number] = {pid: 0 for pid in self.instance.ids}
+        supporters = dict(scores)
         for ballot, count in self.counts.items():
-            for pid, _ in ballot:
-                totals[pid] += count
-        return totals
+            for pid, points in ballot:
+                scores[pid] += points * count
+                supporters[pid] += count
+        return scores, supporters
 
 
 def _hashable(ballot: object):
@@ -83,7 +86,7 @@ def canonical_ballot(instance: Instance, ballot) -> ScoredBallot:
             raise ValueError(f"ballot gives negative points to project {pid!r}")
         if points:
             result.append((pid, points))
-    result.sort(key=lambda item: instance.position(item[0]))
+    result.sort()
     return tuple(result)
 
 

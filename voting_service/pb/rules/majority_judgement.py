@@ -61,6 +61,11 @@ def majority_sequences(profile: Profile) -> dict[str, np.ndarray]:
     return sequences
 
 
+def _plain(value):
+    """A numpy integer as a Python int (exact fractions are already Python objects)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def majority_judgement(instance: Instance, ballots, *, tie_break: str = DEFAULT_TIE_BREAK,
                        grade_names: list[str] | None = None) -> Outcome:
     """Rank by majority judgement, then fund greedily down the ranking (skipping misfits)."""
@@ -90,7 +95,7 @@ def majority_judgement(instance: Instance, ballots, *, tie_break: str = DEFAULT_
     explanations = {}
     for rank, pid in enumerate(ranking, start=1):
         cost = instance.cost(pid)
-        median = sequences[pid][0] if profile.num_voters else None
+        median = _plain(sequences[pid][0]) if profile.num_voters else None
         if cost <= remaining:
             remaining -= cost
             selected.append(pid)
