@@ -222,9 +222,10 @@ def elections_transition(election_id, target):
 def _register_command_groups() -> None:
     from .commands.bench import bench
     from .commands.credentials import credentials
+    from .commands.pb import pb
     from .commands.voters import voters
 
-    for group in (voters, credentials, bench):
+    for group in (voters, credentials, pb, bench):
         main.add_command(group)
 
 

@@ -1,0 +1,106 @@
+"""Benchmark our PB rules against pabutools, side by side in one process.
+
+    python benchmarks/pb_rules.py FILE.pb [FILE.pb ...] [--rules greedy,mes/cost,...]
+        [--ours-only mes-add1/cost] [--json]
+
+For every rule both implement, prints our rule time and pabutools' (parsing excluded), their
+ratio and whether the selected sets are identical; then the peak memory (tracemalloc) of our
+parse + tally of each file. Rule names: greedy, mes/cost, mes/cardinality, mes-add1/cost,
+mes-greedy/cost. ``--ours-only`` times only our side of the listed rules (pabutools' iterated
+MES reruns MES hundreds of times: about half an hour on Warszawa 2026). pabutools is a
+benchmark dependency only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.pb.oracle import COMPARED, reference, spec_name, to_pabutools  # noqa: E402
+from voting_service.pb import rules  # noqa: E402
+from voting_service.pb.pabulib import read_pabulib  # noqa: E402
+
+
+def measure(path: Path, wanted: set[str] | None, ours_only: set[str]) -> tuple[list[dict], dict]:
+    election = read_pabulib(path)
+    profile = election.profile()
+    p_instance, p_profile = to_pabutools(profile)
+    # Both sides time their rule only; the parsed data of both is moved out of the garbage
+    # collector's reach so that neither pays for scanning the other's objects.
+    gc.collect()
+    gc.freeze()
+    results = []
+    for spec in COMPARED:
+        name = spec_name(spec)
+        if wanted and name not in wanted:
+            continue
+        start = time.perf_counter()
+        ours = rules.run(spec, election.instance, profile).selected
+        ours_s = time.perf_counter() - start
+        if name in ours_only:
+            results.append({"file": path.name, "rule": name, "ours_s": round(ours_s, 4),
+                            "pabutools_s": None, "ratio": None, "same": None})
+            continue
+        start = time.perf_counter()
+        theirs = reference(spec, p_instance, p_profile, profile.is_approval)
+        theirs_s = time.perf_counter() - start
+        results.append({"file": path.name, "rule": name, "ours_s": round(ours_s, 4),
+                        "pabutools_s": round(theirs_s, 4),
+                        "ratio": round(theirs_s / ours_s, 1) if ours_s else None,
+                        "same": set(ours) == set(theirs)})
+    return results, {"file": path.name, "voters": len(election.votes),
+                     "projects": len(election.instance)}
+
+
+def peak_memory(path: Path, spec: dict) -> float:
+    """Peak traced memory, in MB, of parsing the file and running one rule on it."""
+    tracemalloc.start()
+    election = read_pabulib(path)
+    rules.run(spec, election.instance, election.profile())
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 1e6
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("files", nargs="+", type=Path)
+    parser.add_argument("--rules", help="comma-separated subset of: "
+                        + ", ".join(spec_name(s) for s in COMPARED))
+    parser.add_argument("--ours-only", default="", help="comma-separated rules for which "
+                        "pabutools is not run")
+    parser.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    args = parser.parse_args(argv)
+    wanted = set(args.rules.split(",")) if args.rules else None
+    rows, memory = [], []
+    for path in args.files:
+        results, _ = measure(path, wanted, set(filter(None, args.ours_only.split(","))))
+        rows += results
+        if not args.json:
+            for r in results:
+                theirs = "(not run)" if r["pabutools_s"] is None else f"{r['pabutools_s']:.3f}s"
+                print(f"{r['file']:<60} {r['rule']:<18} ours {r['ours_s']:>9.4f}s  pabutools "
+                      f"{theirs:>10}  ratio {r['ratio']}  same {r['same']}", flush=True)
+        for spec in ({"rule": "greedy"}, {"rule": "mes"}, {"rule": "mes-add1"}):
+            if wanted is None or spec_name({**spec, "satisfaction": "cost"}) in wanted \
+                    or spec["rule"] in wanted:
+                mb = peak_memory(path, spec)
+                memory.append({"file": path.name, "rule": spec["rule"], "peak_mb": round(mb, 1)})
+                if not args.json:
+                    print(f"{path.name:<60} peak memory of parse + {spec['rule']}: {mb:.1f} MB",
+                          flush=True)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    return 0 if all(r["same"] is not False for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""A participatory-budgeting question: its projects, their costs, and the budget.
+
+Costs and budgets are exact numbers: ``int`` when whole, ``Fraction`` otherwise (pabulib
+files sometimes write costs as ``4000.0`` or with a decimal comma). Floats are refused, so no
+rounding can ever change which projects are funded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+Number = int | Fraction
+
+
+def exact_number(value: object, *, what: str = "value") -> Number:
+    """Return ``value`` as an exact ``int`` or ``Fraction``; raise ``ValueError`` otherwise.
+
+    Accepts ints, Fractions, Decimals and decimal strings such as ``"4000.0"``, ``"12,5"`` or
+    ``"1/3"``. Floats and booleans are refused: their binary rounding is not exact.
+    """
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValueError(f"{what} must be an exact number, not {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Fraction):
+        return int(value) if value.denominator == 1 else value
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{what} must be a finite number, not {value!r}")
+        return exact_number(Fraction(value), what=what)
+    if isinstance(value, str):
+        text = value.strip().replace(",", ".")
+        try:
+            if "/" in text:
+                return exact_number(Fraction(text), what=what)
+            return exact_number(Decimal(text), what=what)
+        except (InvalidOperation, ValueError, ZeroDivisionError):
+            raise ValueError(f"{what} is not a number: {value!r}") from None
+    raise ValueError(f"{what} must be an exact number, not {type(value).__name__}")
+
+
+@dataclass(frozen=True)
+class Project:
+    """A costed project that voters can support. ``id`` is a string, as in pabulib files."""
+
+    id: str
+    cost: Number
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id:
+            raise ValueError(f"project id must be a non-empty string, not {self.id!r}")
+        cost = exact_number(self.cost, what=f"cost of project {self.id!r}")
+        if cost < 0:
+            raise ValueError(f"cost of project {self.id!r} is negative: {cost}")
+        object.__setattr__(self, "cost", cost)
+
+
+@dataclass(frozen=True)
+class Instance:
+    """The projects of one question (in their published order) and the budget to share."""
+
+    projects: tuple[Project, ...]
+    budget: Number
+    _index: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        projects = tuple(self.projects)
+        object.__setattr__(self, "projects", projects)
+        budget = exact_number(self.budget, what="budget")
+        if budget < 0:
+            raise ValueError(f"budget is negative: {budget}")
+        object.__setattr__(self, "budget", budget)
+        index: dict[str, int] = {}
+        for position, project in enumerate(projects):
+            if project.id in index:
+                raise ValueError(f"duplicate project id {project.id!r}")
+            index[project.id] = position
+        object.__setattr__(self, "_index", index)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(p.id for p in self.projects)
+
+    def __contains__(self, project_id: object) -> bool:
+        return project_id in self._index
+
+    def __len__(self) -> int:
+        return len(self.projects)
+
+    def position(self, project_id: str) -> int:
+        """Index of the project in the published order; ``KeyError`` if unknown."""
+        return self._index[project_id]
+
+    def project(self, project_id: str) -> Project:
+        return self.projects[self._index[project_id]]
+
+    def cost(self, project_id: str) -> Number:
+        return self.projects[self._index[project_id]].cost
+
+    def total_cost(self, project_ids) -> Number:
+        return sum((self.cost(pid) for pid in project_ids), 0)

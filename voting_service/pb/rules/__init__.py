@@ -1,0 +1,93 @@
+"""PB rules, one module each, and ``run`` which applies the rule spec stored in a manifest.
+
+A rule spec is a dict such as ``{"rule": "mes", "satisfaction": "cost",
+"tie_break": "lexicographic"}``; ``"threshold"`` is required by ``greedy-threshold``;
+``"grades"`` (names, best first) only labels the explanations of ``majority-judgement``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..explain import Outcome
+from ..instance import Instance, exact_number
+from ..tiebreak import DEFAULT_TIE_BREAK, TIE_BREAKS
+from .greedy import greedy
+from .majority_judgement import majority_judgement
+from .mes import SATISFACTIONS, equal_shares, equal_shares_add1, equal_shares_then_greedy
+
+RULES = ("greedy", "greedy-no-skip", "greedy-threshold", "mes", "mes-add1", "mes-greedy",
+         "majority-judgement")
+_KEYS = {"rule", "satisfaction", "threshold", "tie_break", "grades"}
+
+
+class RuleSpecError(ValueError):
+    """The rule spec is not one this module can apply."""
+
+
+def check_rule_spec(spec: Mapping) -> dict:
+    """Validate a rule spec and return it with defaults filled in."""
+    if not isinstance(spec, Mapping):
+        raise RuleSpecError("the rule spec must be a JSON object")
+    unknown = set(spec) - _KEYS
+    if unknown:
+        raise RuleSpecError(f"unknown rule spec keys: {', '.join(sorted(unknown))}")
+    rule = spec.get("rule")
+    if rule not in RULES:
+        raise RuleSpecError(f"unknown rule {rule!r}; expected one of {', '.join(RULES)}")
+    tie_break = spec.get("tie_break", DEFAULT_TIE_BREAK)
+    if tie_break not in TIE_BREAKS:
+        raise RuleSpecError(f"unknown tie_break {tie_break!r}; expected one of {', '.join(TIE_BREAKS)}")
+    satisfaction = spec.get("satisfaction", "cost")
+    if satisfaction not in SATISFACTIONS:
+        raise RuleSpecError(f"unknown satisfaction {satisfaction!r}; expected cost or cardinality")
+    checked = {"rule": rule, "tie_break": tie_break, "satisfaction": satisfaction}
+    if rule == "greedy-threshold":
+        if "threshold" not in spec:
+            raise RuleSpecError("greedy-threshold needs a threshold")
+        try:
+            threshold = exact_number(spec["threshold"], what="threshold")
+        except ValueError as error:
+            raise RuleSpecError(str(error)) from None
+        if threshold < 0:
+            raise RuleSpecError("the threshold cannot be negative")
+        checked["threshold"] = threshold
+    elif "threshold" in spec:
+        raise RuleSpecError(f"rule {rule!r} takes no threshold")
+    if "grades" in spec:
+        grades = spec["grades"]
+        if rule != "majority-judgement":
+            raise RuleSpecError(f"rule {rule!r} takes no grades")
+        if not isinstance(grades, list) or not all(isinstance(g, str) for g in grades):
+            raise RuleSpecError("grades must be a list of grade names, best first")
+        checked["grades"] = grades
+    return checked
+
+
+def run(rule_spec: Mapping, instance: Instance, ballots) -> Outcome:
+    """Apply the rule described by ``rule_spec`` to the ballots of one question.
+
+    ``ballots`` is a ``Profile``, or an iterable of decoded ballots, ``{project: points}``
+    mappings or collections of approved project ids.
+    """
+    spec = check_rule_spec(rule_spec)
+    rule, tie_break, satisfaction = spec["rule"], spec["tie_break"], spec["satisfaction"]
+    if rule == "greedy":
+        return greedy(instance, ballots, tie_break=tie_break)
+    if rule == "greedy-no-skip":
+        return greedy(instance, ballots, tie_break=tie_break, skip=False)
+    if rule == "greedy-threshold":
+        return greedy(instance, ballots, tie_break=tie_break, threshold=spec["threshold"])
+    if rule == "mes":
+        return equal_shares(instance, ballots, satisfaction=satisfaction, tie_break=tie_break)
+    if rule == "mes-add1":
+        return equal_shares_add1(instance, ballots, satisfaction=satisfaction, tie_break=tie_break)
+    if rule == "mes-greedy":
+        return equal_shares_then_greedy(instance, ballots, satisfaction=satisfaction,
+                                        tie_break=tie_break)
+    return majority_judgement(instance, ballots, tie_break=tie_break,
+                              grade_names=spec.get("grades"))
+
+
+__all__ = ["RULES", "RuleSpecError", "check_rule_spec", "run", "greedy", "equal_shares",
+           "equal_shares_add1", "equal_shares_then_greedy", "majority_judgement"]

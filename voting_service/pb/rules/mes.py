@@ -1,0 +1,425 @@
+"""Method of Equal Shares (MES), its one-unit budget-increment completion ("add1") and its
+greedy completion, with exact arithmetic.
+
+Every voter starts with an equal share of the budget. In each round, the project that its
+supporters can pay for at the lowest price per unit of satisfaction (``rho``) is funded: each
+supporter pays ``rho`` times their satisfaction, or everything they have left if that is less.
+Satisfaction is ``points x cost`` (``satisfaction="cost"``) or ``points`` (``"cardinality"``),
+points being 1 per approved project for approval ballots. Projects whose supporters cannot
+afford them any more are dropped; the rule stops when no project is affordable.
+
+Semantics follow pabutools 1.2.3 ``method_of_equal_shares`` exactly, including its edges:
+projects nobody derives satisfaction from are never funded (under cost satisfaction this
+includes free projects); free projects with satisfied supporters are funded before round 1;
+ties in ``rho`` are broken by the selected tie-break.
+
+Why it is fast: voters never matter individually, only through their ballot and their budget.
+Identical ballots are merged, and the current budgets are kept as a small table of distinct
+*levels*: every distinct ballot points to the level of its budget. A project's supporters are
+then summarised, with one numpy ``bincount``, as (budget, number of voters) pairs; the exact
+price follows from a short walk over those pairs in increasing budget order. All budgets are
+integers over one common denominator, rescaled only when a price needs it, so comparisons
+are exact integer comparisons. As in pabutools, a project is re-evaluated in a round only if
+its price from an earlier round (a lower bound, since budgets only shrink) could still win.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from math import lcm
+
+import numpy as np
+
+from ..explain import NO_SUPPORT, NOT_AFFORDABLE, SELECTED, Explanation, Outcome, show
+from ..instance import Instance, Number
+from ..profile import Profile, as_profile
+from ..tiebreak import DEFAULT_TIE_BREAK, tie_break_key
+from .greedy import fill as greedy_fill
+
+SATISFACTIONS = ("cost", "cardinality")
+
+
+@dataclass
+class _Purchase:
+    """One funded project: ``price`` is what a supporter paid per point (if they could)."""
+
+    project_id: str
+    round: int
+    price: Fraction
+    supporters: int
+    paid_all_they_had: int
+
+
+@dataclass
+class _Run:
+    """The result of one MES run for a given starting budget per voter."""
+
+    purchases: list[_Purchase]
+    free: list[str]
+    unaffordable: dict[str, tuple[int, Fraction]] = field(default_factory=dict)
+
+    @property
+    def selected(self) -> list[str]:
+        return self.free + [p.project_id for p in self.purchases]
+
+
+@dataclass
+class _Evaluation:
+    """A project's supporters at one moment, grouped by (budget level, points) and sorted by
+    budget per point; the first ``poor`` groups cannot pay the full share and pay all they
+    have. ``rho`` is None when the supporters cannot afford the project at all."""
+
+    rho: Fraction | None
+    share: Fraction | None  # paid per point by the other groups, over the common denominator
+    left: int  # what the supporters have in total, over the common denominator (if unaffordable)
+    levels: np.ndarray
+    points: np.ndarray
+    counts: np.ndarray
+    poor: int
+    row_group: np.ndarray | None  # scored ballots: the group of each supporting row
+
+
+# Relative error allowed between a float and the exact budget it approximates. Floats are
+# correctly rounded from the exact values (error < 2**-52 relative), so this is generous.
+_TOLERANCE = 1e-12
+
+
+class _EqualShares:
+    """Precomputed, reusable state of MES on one instance and profile."""
+
+    def __init__(self, instance: Instance, profile: Profile, satisfaction: str, tie_break: str):
+        if satisfaction not in SATISFACTIONS:
+            raise ValueError(f"unknown satisfaction {satisfaction!r}; expected cost or cardinality")
+        self.instance = instance
+        self.tie_key = tie_break_key(tie_break, instance)
+        # Costs become integers in units of 1/scale of the currency, points integers too
+        # (MES is unchanged when all utilities are multiplied by the same constant).
+        self.scale = lcm(1, *(Fraction(p.cost).denominator for p in instance.projects))
+        self.cost = {p.id: int(p.cost * self.scale) for p in instance.projects}
+        self.num_voters = profile.num_voters
+        ballots = list(profile.counts.items())
+        self.num_rows = len(ballots)
+        lengths = np.fromiter((len(b) for b, _ in ballots), dtype=np.int64, count=len(ballots))
+        position = {pid: i for i, pid in enumerate(instance.ids)}
+        flat_project = np.fromiter((position[pid] for b, _ in ballots for pid, _ in b),
+                                   dtype=np.int64, count=int(lengths.sum()))
+        flat_row = np.repeat(np.arange(len(ballots), dtype=np.int64), lengths)
+        raw_points = [s for b, _ in ballots for _, s in b]
+        self.approval = all(s == 1 for s in raw_points)
+        if all(isinstance(s, int) for s in raw_points):
+            flat_points = np.array(raw_points, dtype=np.int64)
+        else:
+            point_scale = lcm(*(Fraction(s).denominator for s in raw_points))
+            flat_points = np.array([int(s * point_scale) for s in raw_points], dtype=np.int64)
+        mult = np.fromiter((c for _, c in ballots), dtype=np.int64, count=len(ballots))
+        order = np.argsort(flat_project, kind="stable")
+        bounds = np.searchsorted(flat_project[order], np.arange(len(instance) + 1))
+        self.weight = {pid: (self.cost[pid] if satisfaction == "cost" else 1) for pid in instance.ids}
+        self.rows, self.mult, self.points, self.total_points = {}, {}, {}, {}
+        self.free, self.candidates, self.unsupported = [], [], []
+        for i, pid in enumerate(instance.ids):
+            r = flat_row[order[bounds[i]:bounds[i + 1]]]
+            s = flat_points[order[bounds[i]:bounds[i + 1]]]
+            total = int((mult[r] * s).sum()) if len(r) else 0
+            if total * self.weight[pid] == 0:
+                self.unsupported.append(pid)
+            elif self.cost[pid] == 0:
+                self.free.append(pid)
+            else:
+                self.candidates.append(pid)
+                self.rows[pid], self.points[pid] = r, s
+                self.mult[pid] = mult[r].astype(np.float64)  # bincount weights: exact below 2**53
+                self.total_points[pid] = total
+        self.supporters = {pid: int(m.sum()) for pid, m in self.mult.items()}
+
+    def run(self, per_voter_budget: Fraction) -> _Run:
+        """One run of MES where every voter starts with ``per_voter_budget`` (currency units)."""
+        start = Fraction(per_voter_budget) * self.scale
+        # Budget levels: level k holds level_num[k] * epoch_factor[level_epoch[k]] / self.den
+        # (scaled currency): rescaling the common denominator after a purchase only updates
+        # one factor per purchase. level_float[k] is that value correctly rounded, used to
+        # order and screen groups quickly; every decision is then confirmed exactly.
+        # Level 0 is the empty purse.
+        # Exact values are Python ints held in numpy object arrays, so that elementwise work
+        # runs in numpy's loops rather than in the interpreter.
+        self.den = start.denominator
+        self.num_levels = 2
+        self.level_num = np.zeros(1024, dtype=object)
+        self.level_num[1] = start.numerator
+        self.level_epoch = np.zeros(1024, dtype=np.int64)
+        self.epoch_factor = np.array([1], dtype=object)
+        self.level_float = np.zeros(1024)
+        self.level_float[1] = start.numerator / start.denominator
+        self.level = np.ones(self.num_rows, dtype=np.int64)
+        result = _Run([], list(self.free))
+        remaining = set(self.candidates)
+        bound = {}  # a lower bound on each project's price, as an exactly ordered key
+        for p in remaining:
+            rho = Fraction(self.cost[p], self.weight[p] * self.total_points[p])
+            bound[p] = (float(rho), rho)
+        rnd = 0
+        while remaining:
+            rnd += 1
+            best, tied, evaluations = None, [], {}
+            for pid in sorted(remaining, key=lambda p: (bound[p], self.tie_key(p))):
+                if best is not None and bound[pid] > best:
+                    break
+                evaluation = self._evaluate(pid)
+                if evaluation.rho is None:
+                    remaining.discard(pid)
+                    result.unaffordable[pid] = (rnd, Fraction(evaluation.left, self.den * self.scale))
+                    continue
+                # (float(x), x) orders exactly like x: rounding to float is monotone.
+                key = (float(evaluation.rho), evaluation.rho)
+                bound[pid] = key
+                evaluations[pid] = evaluation
+                if best is None or key < best:
+                    best, tied = key, [pid]
+                elif key == best:
+                    tied.append(pid)
+            if not tied:
+                break
+            winner = min(tied, key=self.tie_key)
+            remaining.discard(winner)
+            result.purchases.append(self._buy(winner, rnd, evaluations[winner]))
+        return result
+
+    def _exact(self, levels: np.ndarray) -> np.ndarray:
+        """Exact budgets of ``levels`` (Python ints), over the common denominator self.den."""
+        return self.level_num[levels] * self.epoch_factor[self.level_epoch[levels]]
+
+    def _groups(self, pid: str):
+        """Supporters of ``pid`` grouped by (level, points), sorted by float budget per point:
+        (levels, points, voters, budget per point, group of each row or None)."""
+        rows = self.rows[pid]
+        if self.approval:
+            counts = np.bincount(self.level[rows], weights=self.mult[pid])
+            levels = np.flatnonzero(counts)
+            ratio = self.level_float[levels]
+            order = np.argsort(ratio, kind="stable")
+            levels = levels[order]
+            return levels, np.ones(len(levels), dtype=np.int64), \
+                counts[levels].astype(np.int64), ratio[order], None
+        points = self.points[pid]
+        width = int(points.max()) + 1
+        unique, inverse = np.unique(self.level[rows] * width + points, return_inverse=True)
+        counts = np.bincount(inverse, weights=self.mult[pid]).astype(np.int64)
+        levels, pts = unique // width, unique % width
+        ratio = self.level_float[levels] / pts
+        order = np.argsort(ratio, kind="stable")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        return levels[order], pts[order], counts[order], ratio[order], rank[inverse.ravel()]
+
+    def _evaluate(self, pid: str) -> _Evaluation:
+        """The exact price per unit of satisfaction of ``pid`` now (None if unaffordable)."""
+        levels, points, counts, ratio, row_group = self._groups(pid)
+        total_points = self.total_points[pid]
+        # A float walk proposes which groups cannot pay the full share...
+        paid = self.level_float[levels] * counts
+        weight = (points * counts).astype(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = (self.cost[pid] - (np.cumsum(paid) - paid)) / (total_points - (np.cumsum(weight) - weight))
+        rich = ratio >= share
+        poor = int(np.argmax(rich)) if rich.any() else len(levels)
+        # ... and exact arithmetic confirms it, or redoes the walk exactly.
+        evaluation = self._confirm(pid, levels, points, counts, ratio, poor, row_group)
+        if evaluation is None:
+            evaluation = self._exact_walk(pid, levels, points, counts, row_group)
+        return evaluation
+
+    def _settle(self, pid, levels, points, counts, poor):
+        """(owed, points left) over self.den once the first ``poor`` groups paid all they have."""
+        paid = (self._exact(levels[:poor]) * counts[:poor].astype(object)).sum()
+        owed = self.cost[pid] * self.den - int(paid)
+        return owed, self.total_points[pid] - int((points[:poor] * counts[:poor]).sum())
+
+    def _confirm(self, pid, levels, points, counts, ratio, poor, row_group):
+        owed, points_left = self._settle(pid, levels, points, counts, poor)
+        if poor == len(levels):
+            if owed > 0:
+                return _Evaluation(None, None, self.cost[pid] * self.den - owed, levels, points,
+                                   counts, poor, row_group)
+            return None
+        # The poor groups must all have less than the share, the others at least the share.
+        # Only groups whose float is within the tolerance of the boundary can be misordered.
+        if poor:
+            edge = ratio[poor - 1]
+            first = int(np.searchsorted(ratio[:poor], edge - abs(edge) * _TOLERANCE, side="left"))
+            budgets = self._exact(levels[first:poor])
+            if (budgets * points_left >= owed * points[first:poor].astype(object)).any():
+                return None
+        edge = ratio[poor]
+        last = poor + int(np.searchsorted(ratio[poor:], edge + abs(edge) * _TOLERANCE, side="right"))
+        budgets = self._exact(levels[poor:last])
+        if (budgets * points_left < owed * points[poor:last].astype(object)).any():
+            return None
+        return self._priced(pid, owed, points_left, levels, points, counts, poor, row_group)
+
+    def _priced(self, pid, owed, points_left, levels, points, counts, poor, row_group):
+        rho = Fraction(owed, self.weight[pid] * points_left * self.den)
+        return _Evaluation(rho, Fraction(owed, points_left), 0, levels, points, counts, poor,
+                           row_group)
+
+    def _exact_walk(self, pid, levels, points, counts, row_group) -> _Evaluation:
+        """The walk of the definition, in exact arithmetic (when floats cannot decide)."""
+        budgets = self._exact(levels).tolist()
+        pts = points.tolist()
+        order = sorted(range(len(budgets)), key=lambda i: Fraction(budgets[i], pts[i]))
+        if row_group is not None:
+            rank = np.empty(len(order), dtype=np.int64)
+            rank[np.array(order, dtype=np.int64)] = np.arange(len(order))
+            row_group = rank[row_group]
+        index = np.array(order, dtype=np.int64)
+        levels, points, counts = levels[index], points[index], counts[index]
+        owed, points_left = self.cost[pid] * self.den, self.total_points[pid]
+        for poor, i in enumerate(order):
+            if owed * pts[i] <= budgets[i] * points_left:
+                return self._priced(pid, owed, points_left, levels, points, counts, poor,
+                                    row_group)
+            owed -= budgets[i] * int(counts[poor])
+            points_left -= int(counts[poor]) * pts[i]
+        return _Evaluation(None, None, self.cost[pid] * self.den - owed, levels, points, counts,
+                           len(order), row_group)
+
+    def _buy(self, pid: str, rnd: int, ev: _Evaluation) -> _Purchase:
+        """Charge the supporters of ``pid`` and move them to new budget levels."""
+        price = ev.share / self.den / self.scale  # per point, in currency units
+        budgets = self._exact(ev.levels[ev.poor:])
+        factor, pay = ev.share.denominator, ev.share.numerator
+        self.den *= factor  # every new budget is an integer over the new denominator
+        self.epoch_factor = np.append(self.epoch_factor * factor, np.array([1], dtype=object))
+        left = budgets * factor - pay * ev.points[ev.poor:].astype(object)
+        first = self.num_levels
+        end = self.num_levels = first + len(left)
+        if end > len(self.level_float):
+            size = max(2 * len(self.level_float), end)
+            self.level_num = np.concatenate([self.level_num, np.zeros(size, dtype=object)])
+            self.level_epoch = np.concatenate([self.level_epoch, np.zeros(size, dtype=np.int64)])
+            self.level_float = np.concatenate([self.level_float, np.zeros(size)])
+        self.level_num[first:end] = left
+        self.level_epoch[first:end] = len(self.epoch_factor) - 1
+        self.level_float[first:end] = (left / self.den).astype(np.float64)
+        moved = np.zeros(len(ev.levels), dtype=np.int64)
+        moved[ev.poor:] = np.arange(first, end)
+        rows = self.rows[pid]
+        if ev.row_group is None:
+            mapping = np.arange(end, dtype=np.int64)
+            mapping[ev.levels] = moved
+            self.level[rows] = mapping[self.level[rows]]
+        else:
+            self.level[rows] = moved[ev.row_group]
+        paid_all = int(ev.counts[:ev.poor].sum())
+        return _Purchase(pid, rnd, price, self.supporters[pid], paid_all)
+
+    def total_cost(self, selected) -> Number:
+        return self.instance.total_cost(selected)
+
+    def is_exhaustive(self, selected: list[str]) -> bool:
+        """No candidate project could be added without exceeding the budget."""
+        left = self.instance.budget - self.total_cost(selected)
+        chosen = set(selected)
+        return all(self.instance.cost(p) > left for p in self.candidates if p not in chosen)
+
+
+def _outcome(rule: str, engine: _EqualShares, run: _Run, unit: str, details: dict) -> Outcome:
+    instance = engine.instance
+    explanations: dict[str, Explanation] = {}
+    for pid in run.free:
+        explanations[pid] = Explanation(
+            pid, SELECTED, round=0, price_per_supporter=0,
+            reason="Selected before round 1: it costs nothing and has supporters.")
+    per = "per point" if not engine.approval else "each"
+    for purchase in run.purchases:
+        pid = purchase.project_id
+        also = (f"; {purchase.paid_all_they_had:,} of them could not pay the full share and "
+                f"paid all they had left" if purchase.paid_all_they_had else "")
+        explanations[pid] = Explanation(
+            pid, SELECTED, round=purchase.round, price_per_supporter=purchase.price,
+            reason=f"Selected in round {purchase.round}: its {purchase.supporters:,} supporters "
+                   f"shared its cost of {show(instance.cost(pid))}, paying {show(purchase.price)} "
+                   f"{per}{also}.")
+    for pid in engine.candidates:
+        if pid in explanations:
+            continue
+        rnd, left = run.unaffordable.get(pid, (None, None))
+        money = f" had {show(left)} left in total" if left is not None else " could not pay"
+        explanations[pid] = Explanation(
+            pid, NOT_AFFORDABLE, round=rnd,
+            reason=f"Not selected: its {engine.supporters[pid]:,} supporters{money}, "
+                   f"less than its cost of {show(instance.cost(pid))}.")
+    for pid in engine.unsupported:
+        why = ("no voter supports it" if engine.cost[pid] or unit == "cardinality"
+               else "it costs nothing, so under cost satisfaction it satisfies no one")
+        explanations[pid] = Explanation(pid, NO_SUPPORT, reason=f"Not selected: {why}.")
+    selected = run.selected
+    return Outcome(rule, selected, instance.total_cost(selected), instance.budget,
+                   {pid: explanations[pid] for pid in instance.ids}, details)
+
+
+def _no_voters(rule: str, instance: Instance) -> Outcome:
+    explanations = {pid: Explanation(pid, NO_SUPPORT, reason="Not selected: nobody voted.")
+                    for pid in instance.ids}
+    return Outcome(rule, [], 0, instance.budget, explanations)
+
+
+def equal_shares(instance: Instance, ballots, *, satisfaction: str = "cost",
+                 tie_break: str = DEFAULT_TIE_BREAK) -> Outcome:
+    """Method of Equal Shares: each voter starts with ``budget / number of voters``."""
+    profile = as_profile(instance, ballots)
+    if profile.num_voters == 0:
+        return _no_voters("mes", instance)
+    engine = _EqualShares(instance, profile, satisfaction, tie_break)
+    share = Fraction(instance.budget) / profile.num_voters
+    return _outcome("mes", engine, engine.run(share), satisfaction,
+                    {"satisfaction": satisfaction, "budget_per_voter": share})
+
+
+def equal_shares_add1(instance: Instance, ballots, *, satisfaction: str = "cost",
+                      tie_break: str = DEFAULT_TIE_BREAK, increment: Number = 1) -> Outcome:
+    """MES completed by raising every voter's starting budget by ``increment`` currency units
+    at a time, rerunning MES each time: it stops with the first outcome that leaves no
+    candidate project affordable within the real budget (exhaustive), or, as soon as an
+    outcome would cost more than the real budget, with the outcome before it."""
+    profile = as_profile(instance, ballots)
+    if profile.num_voters == 0:
+        return _no_voters("mes-add1", instance)
+    engine = _EqualShares(instance, profile, satisfaction, tie_break)
+    share = Fraction(instance.budget) / profile.num_voters
+    previous, previous_share, runs = _Run([], list(engine.free)), share, 0
+    while True:
+        run = engine.run(share)
+        runs += 1
+        if engine.total_cost(run.selected) > instance.budget:
+            run, share = previous, previous_share
+            break
+        if engine.is_exhaustive(run.selected):
+            break
+        previous, previous_share = run, share
+        share += increment
+    return _outcome("mes-add1", engine, run, satisfaction,
+                    {"satisfaction": satisfaction, "budget_per_voter": share, "runs": runs})
+
+
+def equal_shares_then_greedy(instance: Instance, ballots, *, satisfaction: str = "cost",
+                             tie_break: str = DEFAULT_TIE_BREAK) -> Outcome:
+    """MES, then the money left is spent greedily by score on the projects that still fit."""
+    profile = as_profile(instance, ballots)
+    outcome = equal_shares(instance, profile, satisfaction=satisfaction, tie_break=tie_break)
+    selected = list(outcome.selected)
+    explanations = dict(outcome.explanations)
+    chosen = set(selected)
+    rest = [pid for pid in instance.ids if pid not in chosen]
+    greedy_fill(instance, profile, rest, selected, explanations, tie_break=tie_break)
+    for pid in rest:  # keep why MES passed over projects the completion could not fund either
+        if not explanations[pid].selected and pid in outcome.explanations:
+            first = outcome.explanations[pid]
+            explanations[pid] = Explanation(pid, first.code, f"{first.reason} "
+                                            f"{explanations[pid].reason}", first.round,
+                                            score=explanations[pid].score)
+    outcome.rule = "mes-greedy"
+    outcome.selected = selected
+    outcome.total_cost = instance.total_cost(selected)
+    outcome.explanations = {pid: explanations[pid] for pid in instance.ids}
+    return outcome
