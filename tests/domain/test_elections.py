@@ -236,3 +236,25 @@ def test_every_change_is_audited(factory):
         actions = [e.action for e in db.query(AuditEntry).order_by(AuditEntry.seq)]
         assert actions == ["election.create", "election.put_projects", "election.frozen"]
         assert audit.verify(db).ok
+
+
+def test_freeze_checks_formats_with_the_pb_layer(factory):
+    body = manifest_body()
+    body["questions"][0]["format"] = {"kind": "approval", "min": 0, "max": 0}
+    slug = _create(factory, body)
+    with transaction(factory) as db:
+        elections.put_projects(db, "study", slug, "gare", projects_body())
+    with pytest.raises(Conflict) as caught:
+        with transaction(factory) as db:
+            elections.transition(db, "admin", slug, "frozen")
+    assert caught.value.code == "format_unsatisfiable" and "ville" in caught.value.message
+    with transaction(factory) as db:
+        assert elections.get_election(db, slug).status == "draft"
+
+
+def test_rule_specs_are_checked_by_the_pb_layer(factory):
+    body = manifest_body()
+    body["questions"][0]["rule"] = {"rule": "greedy", "threshold": 5}
+    with pytest.raises(InvalidInput) as caught:
+        _create(factory, body)
+    assert caught.value.code == "invalid_rule" and "takes no threshold" in caught.value.message

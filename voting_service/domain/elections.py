@@ -14,6 +14,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from ..pb.formats import FormatError, parse_format
+from ..pb.instance import Project as PbProject
+from ..pb.rules import RuleSpecError, check_rule_spec
 from ..store.models import District, Election, PollingPoint, Project, Question
 from ..store.types import utcnow
 from . import audit, manifest_schema
@@ -87,6 +90,10 @@ def _check_question(question: dict, district_keys: set[str]) -> None:
                            "invalid_format")
     if kind == "grades" and vote_format.get("default", 0) >= len(vote_format["grades"]):
         raise InvalidInput(f"{where}.format: default names no grade", "invalid_format")
+    try:  # the PB layer owns what a rule spec may say
+        check_rule_spec(rule)
+    except RuleSpecError as error:
+        raise InvalidInput(f"{where}.rule: {error}", "invalid_rule")
     name = rule["rule"]
     if (name == "majority-judgement") != (kind == "grades"):
         raise InvalidInput(f"{where}.rule: majority-judgement goes with the grades format, "
@@ -214,6 +221,8 @@ def manifest(election: Election) -> dict:
 
 
 def _freeze_checks(election: Election) -> None:
+    """Freezing needs every question's ballot format to be buildable on its projects (the
+    same check the ballot encoding and the tally will rely on)."""
     for question in election.questions:
         count = len(question.projects)
         if count == 0:
@@ -223,6 +232,11 @@ def _freeze_checks(election: Election) -> None:
             raise Conflict(f"question {question.key!r}: its format asks for at least "
                            f"{vote_format['min']} choices among {count} projects",
                            "format_unsatisfiable")
+        projects = [PbProject(p.key, p.cost, p.title) for p in question.projects]
+        try:
+            parse_format(vote_format, projects, question.budget)
+        except FormatError as error:
+            raise Conflict(f"question {question.key!r}: {error}", "format_unsatisfiable")
 
 
 def _guard(election: Election, target: str, now: datetime) -> None:

@@ -79,7 +79,7 @@ RULE = {
         "rule": {"enum": list(RULE_NAMES)},
         "satisfaction": {"enum": ["cost", "cardinality"]},
         "threshold": {"type": "integer", "minimum": 0, "maximum": 10**12},
-        "tie_break": {"enum": ["lexicographic", "cost-ascending", "cost-descending"]},
+        "tie_break": {"enum": ["lexicographic", "min-cost", "max-cost"]},
     },
     "required": ["rule"],
     "additionalProperties": False,
