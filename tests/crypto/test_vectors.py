@@ -63,7 +63,8 @@ def test_ballot_vector_verifies():
     election = bytes.fromhex(v["election"])
     key = dkg.ElectionKey(Point.from_hex(v["public_key"]), 1, (Point.from_hex(v["public_key"]),))
     ballot = recipes.Ballot.from_json(v["ballot"], width=v["width"])
-    recipes.verify_ballot(key, election, ballot, credential=Point.from_hex(v["credential"]))
+    recipes.verify_ballot(key, election, ballot, question=v["question"], width=v["width"],
+                          credential=Point.from_hex(v["credential"]))
     assert derive_credential(v["letter_code"], election).public.hex() == v["credential"]
 
 
@@ -82,7 +83,8 @@ def test_ceremony_vectors_verify():
     v = load("ceremony")
     election = bytes.fromhex(v["election"])
     announcements = [dkg.Announcement.from_json(a) for a in v["announcements"]]
-    key = dkg.election_key(announcements, v["threshold"], v["count"], election)
+    identity_keys = [Point.from_hex(k) for k in v["identity_keys"]]
+    key = dkg.election_key(announcements, v["threshold"], v["count"], election, identity_keys)
     assert key.to_json() == v["election_key"]
     ciphertexts = [vector_from_json(c) for c in v["ciphertexts"]]
     partials = [threshold.PartialDecryption.from_json(p) for p in v["partial_decryptions"]]

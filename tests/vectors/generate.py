@@ -191,7 +191,10 @@ def signature_vectors() -> dict[str, Any]:
 
 def ceremony_vectors() -> dict[str, Any]:
     rng = SeededRng(b"vectors/ceremony")
-    dealers = [recipes.make_trustee(i, 2, 3, ELECTION, rng) for i in (1, 2, 3)]
+    identities = [recipes.make_trustee_identity(rng) for _ in range(3)]
+    identity_keys = [i.public for i in identities]
+    dealers = [recipes.make_trustee(i, 2, 3, ELECTION, identity=identities[i - 1],
+                                    identity_keys=identity_keys, rng=rng) for i in (1, 2, 3)]
     announcements = [d.announcement for d in dealers]
     shares = [s for d in dealers for s in d.deal(announcements, rng)]
     keys = [d.receive(announcements, shares) for d in dealers]
@@ -203,6 +206,8 @@ def ceremony_vectors() -> dict[str, Any]:
     plaintexts = threshold.combine(election_key, ciphertexts, partials, workers=1)
     return {
         "seed": "vectors/ceremony", "election": ELECTION.hex(), "threshold": 2, "count": 3,
+        "identity_secrets": [i.secret.hex() for i in identities],
+        "identity_keys": [k.hex() for k in identity_keys],
         "constant_terms": [dealers[i].evaluate(0).hex() for i in range(3)],
         "share_values": [[dealers[i].evaluate(j).hex() for j in (1, 2, 3)] for i in range(3)],
         "announcements": [a.to_json() for a in announcements],
