@@ -1,4 +1,10 @@
-"""Helpers for the crypto tests: hypothesis settings, single-field mutation of JSON documents."""
+"""Helpers for the crypto tests: hypothesis settings, single-field mutation of JSON documents.
+
+Single-field mutation shows that every field a verifier *reads* matters; it cannot show
+that every statement element is *hashed* into the challenge (a verifier that omits an
+element may still reject mutations for other reasons). test_challenge_inputs.py records
+the exact transcript items of every challenge and checks them against the protocol.
+"""
 
 from __future__ import annotations
 

@@ -6,11 +6,13 @@ import pytest
 from crypto_helpers import COSTLY
 from hypothesis import given, strategies as st
 
-from voting_service.crypto import dkg, recipes, threshold
-from voting_service.crypto.dkg import Announcement, ElectionKey, EncryptedShare
+from voting_service.crypto import dkg, recipes, signature, threshold
+from voting_service.crypto.dkg import (Announcement, ElectionKey, EncryptedShare,
+                                       TrusteeIdentity)
 from voting_service.crypto.elgamal import encrypt_vector, random_scalars
 from voting_service.crypto.embedding import embed_bytes, extract_bytes
-from voting_service.crypto.errors import (DecodingError, NotEnoughSharesError, ParameterError,
+from voting_service.crypto.errors import (CeremonyAuthenticationError, DecodingError,
+                                          NotEnoughSharesError, ParameterError,
                                           PartialDecryptionError, ShareVerificationError)
 from voting_service.crypto.group import GENERATOR, Point, Scalar
 from voting_service.crypto.rng import SeededRng
@@ -22,10 +24,36 @@ E = b"election"
 
 def ceremony(threshold_, count, seed=b"dkg"):
     rng = SeededRng(seed)
-    dealers = [dkg.Dealer(i, threshold_, count, E, rng) for i in range(1, count + 1)]
+    identities = [TrusteeIdentity.generate(rng) for _ in range(count)]
+    keys = [i.public for i in identities]
+    dealers = [dkg.Dealer(i, threshold_, count, E, identity=identities[i - 1], identity_keys=keys,
+                          rng=rng) for i in range(1, count + 1)]
     announcements = [d.announcement for d in dealers]
     shares = [s for d in dealers for s in d.deal(announcements, rng)]
     return rng, dealers, announcements, shares
+
+
+def identity_keys(dealers):
+    return dealers[0].identity_keys
+
+
+def resign_share(dealer, share, **changes):
+    """What a dishonest *dealer* can do: sign an envelope of its choice with its own key."""
+    fields = {"ephemeral_key": share.ephemeral_key, "ciphertext": share.ciphertext,
+              "recipient": share.recipient, **changes}
+    recipient_key = None
+    for a in changes.pop("announcements"):
+        if a.dealer == fields["recipient"]:
+            recipient_key = a.transport_key
+    fields.pop("announcements")
+    message = dkg.share_message(E, dealer.threshold, dealer.count, dealer.index,
+                                fields["recipient"], dealer._identity.public,
+                                dealer.announcement.commitments, recipient_key,
+                                fields["ephemeral_key"], fields["ciphertext"])
+    sig = signature.sign(E, dealer._identity.secret, message, SeededRng(b"resign"),
+                         purpose=dkg.IDENTITY_PURPOSE)
+    return EncryptedShare(dealer.index, fields["recipient"], fields["ephemeral_key"],
+                          fields["ciphertext"], sig)
 
 
 @pytest.fixture(scope="module")
@@ -71,24 +99,152 @@ def test_a_share_that_does_not_match_its_commitments_names_the_dealer():
     assert info.value.dealer == 2
 
 
-def test_a_garbled_share_names_the_dealer():
+def test_a_share_garbled_in_transit_is_an_authentication_failure():
     _, dealers, announcements, shares = ceremony(2, 3)
     garbled = [EncryptedShare(s.dealer, s.recipient, s.ephemeral_key,
-                              s.ciphertext[:-1] + bytes([s.ciphertext[-1] ^ 1]))
+                              s.ciphertext[:-1] + bytes([s.ciphertext[-1] ^ 1]), s.signature)
                if (s.dealer, s.recipient) == (3, 1) else s for s in shares]
-    with pytest.raises(ShareVerificationError) as info:
+    with pytest.raises(CeremonyAuthenticationError) as info:
         dealers[0].receive(announcements, garbled)
+    assert (info.value.dealer, info.value.recipient) == (3, 1)
+
+
+def test_a_garbled_share_signed_by_its_dealer_names_the_dealer():
+    _, dealers, announcements, shares = ceremony(2, 3)
+    original = next(s for s in shares if (s.dealer, s.recipient) == (3, 1))
+    garbled = resign_share(dealers[2], original, announcements=announcements,
+                           ciphertext=original.ciphertext[:-1]
+                           + bytes([original.ciphertext[-1] ^ 1]))
+    bad = [garbled if s is original else s for s in shares]
+    with pytest.raises(ShareVerificationError) as info:
+        dealers[0].receive(announcements, bad)
     assert info.value.dealer == 3
+    assert not isinstance(info.value, CeremonyAuthenticationError)
 
 
 def test_a_share_addressed_to_someone_else_cannot_be_redirected():
     _, dealers, announcements, shares = ceremony(2, 3)
-    moved = [EncryptedShare(s.dealer, 1, s.ephemeral_key, s.ciphertext)
+    moved = [EncryptedShare(s.dealer, 1, s.ephemeral_key, s.ciphertext, s.signature)
              if (s.dealer, s.recipient) == (2, 3) else s for s in shares
              if (s.dealer, s.recipient) != (2, 1)]
-    with pytest.raises(ShareVerificationError) as info:
+    with pytest.raises(CeremonyAuthenticationError) as info:
         dealers[0].receive(announcements, moved)
+    assert (info.value.dealer, info.value.recipient) == (2, 1)
+    # Even a dealer re-signing it cannot make a share for trustee 3 decrypt for trustee 1.
+    original = next(s for s in shares if (s.dealer, s.recipient) == (2, 3))
+    resigned = resign_share(dealers[1], original, announcements=announcements, recipient=1)
+    bad = [resigned if (s.dealer, s.recipient) == (2, 1) else s for s in shares]
+    with pytest.raises(ShareVerificationError) as info:
+        dealers[0].receive(announcements, bad)
     assert info.value.dealer == 2
+
+
+# --- a relay (the service) that substitutes ceremony messages ------------------------------
+
+def relay_announcement(announcements, keys, dealer, rng, *, transport_key=None):
+    """The relay replaces dealer ``dealer``'s announcement with one of its own making: its
+    own polynomial and transport key, a valid proof of knowledge, signed by a key that is
+    not the registered one (the relay does not hold the dealer's identity secret)."""
+    forger_identity = TrusteeIdentity.generate(rng)
+    keys = list(keys)
+    keys[dealer - 1] = forger_identity.public
+    forger = dkg.Dealer(dealer, len(announcements[0].commitments), len(announcements), E,
+                        identity=forger_identity, identity_keys=keys, rng=rng)
+    fake = forger.announcement
+    if transport_key is not None:   # only the transport key swapped, the rest kept
+        original = announcements[dealer - 1]
+        fake = Announcement(original.dealer, transport_key, original.commitments,
+                            original.proof, original.signature)
+    return [fake if a.dealer == dealer else a for a in announcements], forger
+
+
+@pytest.fixture
+def honest():
+    return ceremony(2, 3, b"relay")
+
+
+def test_a_substituted_announcement_is_detected_and_attributed(honest):
+    rng, dealers, announcements, shares = honest
+    keys = identity_keys(dealers)
+    forged, _ = relay_announcement(announcements, keys, 2, rng)
+    # Before any share is encrypted to the substituted transport key …
+    with pytest.raises(CeremonyAuthenticationError) as info:
+        dealers[0].deal(forged, rng)
+    assert info.value.dealer == 2
+    # … at reception, and for anyone recomputing the election key.
+    with pytest.raises(CeremonyAuthenticationError) as info:
+        dealers[2].receive(forged, shares)
+    assert info.value.dealer == 2
+    with pytest.raises(CeremonyAuthenticationError) as info:
+        dkg.election_key(forged, 2, 3, E, keys)
+    assert info.value.dealer == 2
+
+
+def test_a_substituted_transport_key_is_detected_before_dealing(honest):
+    rng, dealers, announcements, _ = honest
+    relay_key = bytes(range(32))
+    forged, _ = relay_announcement(announcements, identity_keys(dealers), 3, rng,
+                                   transport_key=relay_key)
+    with pytest.raises(CeremonyAuthenticationError) as info:
+        dealers[0].deal(forged, rng)
+    assert info.value.dealer == 3
+
+
+def test_a_substituted_envelope_is_detected_and_attributed(honest):
+    rng, dealers, announcements, shares = honest
+    # The relay knows trustee 1's transport key (public) and can build an envelope that
+    # decrypts and even matches commitments of its choosing — but cannot sign it.
+    _, forger = relay_announcement(announcements, identity_keys(dealers), 2, rng)
+    ephemeral, ciphertext = dkg._encrypt_share(E, 2, 1, announcements[0].transport_key,
+                                               forger.evaluate(1), rng)
+    original = next(s for s in shares if (s.dealer, s.recipient) == (2, 1))
+    substituted = EncryptedShare(2, 1, ephemeral, ciphertext, original.signature)
+    bad = [substituted if s is original else s for s in shares]
+    with pytest.raises(CeremonyAuthenticationError) as info:
+        dealers[0].receive(announcements, bad)
+    assert (info.value.dealer, info.value.recipient) == (2, 1)
+    # Its own signature does not help either.
+    forged_sig = signature.sign(E, forger._identity.secret, b"anything", rng,
+                                purpose=dkg.IDENTITY_PURPOSE)
+    bad = [EncryptedShare(2, 1, ephemeral, ciphertext, forged_sig) if s is original else s
+           for s in shares]
+    with pytest.raises(CeremonyAuthenticationError):
+        dealers[0].receive(announcements, bad)
+
+
+def test_an_announcement_from_another_election_is_not_authentic(honest):
+    rng, dealers, _, _ = honest
+    keys = identity_keys(dealers)
+    other = [dkg.Dealer(i, 2, 3, b"other election", identity=d._identity, identity_keys=keys,
+                        rng=rng).announcement for i, d in zip((1, 2, 3), dealers)]
+    with pytest.raises(CeremonyAuthenticationError) as info:
+        dkg.election_key(other, 2, 3, E, keys)
+    assert info.value.dealer == 1
+
+
+def test_an_envelope_relayed_twice_is_harmless_but_two_different_ones_name_the_dealer(honest):
+    _, dealers, announcements, shares = honest
+    key = dealers[0].receive(announcements, shares + shares)
+    assert key.trustee == 1
+    original = next(s for s in shares if (s.dealer, s.recipient) == (3, 1))
+    other = resign_share(dealers[2], original, announcements=announcements,
+                         ciphertext=bytes(48))
+    with pytest.raises(ShareVerificationError) as info:
+        dealers[0].receive(announcements, shares + [other])
+    assert info.value.dealer == 3
+
+
+def test_identity_keys_are_checked():
+    rng = SeededRng(b"ids")
+    ids = [TrusteeIdentity.generate(rng) for _ in range(3)]
+    keys = [i.public for i in ids]
+    with pytest.raises(ParameterError):   # not the registered key for trustee 2
+        dkg.Dealer(2, 2, 3, E, identity=ids[0], identity_keys=keys, rng=rng)
+    with pytest.raises(ParameterError):   # one key registered twice
+        dkg.Dealer(1, 2, 3, E, identity=ids[0], identity_keys=[keys[0], keys[0], keys[2]],
+                   rng=rng)
+    with pytest.raises(ParameterError):   # wrong number of keys
+        dkg.Dealer(1, 2, 3, E, identity=ids[0], identity_keys=keys[:2], rng=rng)
 
 
 def test_a_missing_share_names_the_dealer():
@@ -101,30 +257,78 @@ def test_a_missing_share_names_the_dealer():
 def test_a_bad_proof_of_knowledge_names_the_dealer():
     _, dealers, announcements, shares = ceremony(2, 3)
     a = announcements[2]
-    forged = Announcement(a.dealer, a.transport_key, a.commitments,
-                          SchnorrProof(a.proof.challenge, a.proof.response + Scalar(1)))
+    cheat = dealers[2]
+    keys = identity_keys(dealers)
+
+    def signed(commitments, proof):   # the dealer itself signs what it publishes
+        message = dkg.announcement_message(E, 2, 3, 3, cheat._identity.public, a.transport_key,
+                                           commitments, proof)
+        return Announcement(3, a.transport_key, commitments, proof,
+                            signature.sign(E, cheat._identity.secret, message, SeededRng(b"x"),
+                                           purpose=dkg.IDENTITY_PURPOSE))
+
+    forged = signed(a.commitments, SchnorrProof(a.proof.challenge, a.proof.response + Scalar(1)))
     with pytest.raises(ShareVerificationError) as info:
-        dkg.election_key(announcements[:2] + [forged], 2, 3, E)
-    assert info.value.dealer == 3
+        dkg.election_key(announcements[:2] + [forged], 2, 3, E, keys)
+    assert info.value.dealer == 3 and not isinstance(info.value, CeremonyAuthenticationError)
     # A commitment vector of the wrong length is also attributed.
-    short = Announcement(a.dealer, a.transport_key, a.commitments[:1], a.proof)
+    short = signed(a.commitments[:1], a.proof)
     with pytest.raises(ShareVerificationError) as info:
-        dkg.election_key(announcements[:2] + [short], 2, 3, E)
-    assert info.value.dealer == 3
+        dkg.election_key(announcements[:2] + [short], 2, 3, E, keys)
+    assert info.value.dealer == 3 and not isinstance(info.value, CeremonyAuthenticationError)
 
 
 def test_announcements_are_bound_to_their_election():
-    _, _, announcements, _ = ceremony(2, 3)
+    _, dealers, announcements, _ = ceremony(2, 3)
     with pytest.raises(ShareVerificationError):
-        dkg.election_key(announcements, 2, 3, b"another election")
+        dkg.election_key(announcements, 2, 3, b"another election", identity_keys(dealers))
 
 
 def test_parameters_are_checked():
     for t, n in ((0, 3), (4, 3)):
         with pytest.raises(ParameterError):
             recipes.run_key_ceremony(t, n, E, SeededRng(b"p"))
+    identity = TrusteeIdentity.generate(SeededRng(b"p"))
     with pytest.raises(ParameterError):
-        dkg.Dealer(4, 2, 3, E, SeededRng(b"p"))
+        dkg.Dealer(4, 2, 3, E, identity=identity, identity_keys=[identity.public] * 3,
+                   rng=SeededRng(b"p"))
+
+
+@pytest.mark.parametrize("t,n", [(1, 1), (1, 3), (2, 3), (3, 5), (4, 4)])
+def test_election_key_json_must_be_one_polynomial(t, n):
+    key, _ = recipes.run_key_ceremony(t, n, E, SeededRng(b"poly %d %d" % (t, n)))
+    doc = key.to_json()
+    assert ElectionKey.from_json(doc) == key
+    shifted = [(Point.from_hex(x) + GENERATOR).hex() for x in doc["verification_keys"]]
+    for j in range(n):   # any single verification key changed
+        bad = {**doc, "verification_keys": doc["verification_keys"][:j] + [shifted[j]]
+               + doc["verification_keys"][j + 1:]}
+        with pytest.raises(DecodingError):
+            ElectionKey.from_json(bad)
+    with pytest.raises(DecodingError):   # the public key changed
+        ElectionKey.from_json({**doc, "public_key": (key.public_key + GENERATOR).hex()})
+    if n > 1:   # two keys swapped
+        swapped = doc["verification_keys"][::-1]
+        if swapped != doc["verification_keys"]:
+            with pytest.raises(DecodingError):
+                ElectionKey.from_json({**doc, "verification_keys": swapped})
+    # A threshold that does not match the keys: t − 1 puts X_t off the polynomial, t + 1
+    # would overstate the threshold (the keys lie on a polynomial of lower degree).
+    for wrong in (t - 1, t + 1):
+        if 1 <= wrong <= n:
+            with pytest.raises(DecodingError):
+                ElectionKey.from_json({**doc, "threshold": wrong})
+
+
+def test_combine_refuses_trustees_that_do_not_exist(three_of_five):
+    key, _, ciphertexts, partials = three_of_five
+    outsider = PartialDecryption(6, partials[1].shares)
+    with pytest.raises(PartialDecryptionError) as info:
+        threshold.combine(key, ciphertexts, [partials[1], partials[2], outsider])
+    assert info.value.trustee == 6
+    with pytest.raises(PartialDecryptionError):
+        threshold.combine(key, ciphertexts, [partials[1], partials[2],
+                                             PartialDecryption(0, partials[3].shares)])
 
 
 def test_any_t_of_n_trustees_decrypt(three_of_five):

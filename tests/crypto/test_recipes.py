@@ -39,7 +39,7 @@ def test_end_to_end_tally(election):
     key, trustees, voters, rng = election
     ballots = [_ballot(election, i, b"choice %d" % i, 2)[0] for i in range(4)]
     for ballot, voter in zip(ballots, voters):
-        recipes.verify_ballot(key, E, ballot, credential=voter.public, width=2)
+        recipes.verify_ballot(key, E, ballot, question="city", width=2, credential=voter.public)
     current = [b.ciphertexts for b in ballots]
     for _ in range(2):  # two mixers in turn
         shuffled, proof = recipes.shuffle_and_prove(key, E, current, rng, workers=1)
@@ -57,13 +57,14 @@ def ballot_case(seed: bytes) -> dict:
     ballot, _ = recipes.encrypt_ballot(key, E, "district-2", b"\x07", 1, credential=voter.public,
                                        signing_key=voter.secret, rng=rng)
     return {"election": "hex:" + E.hex(), "election_key": key.to_json(),
+            "question": "district-2", "width": 1,
             "credential": voter.public.hex(), "ballot": ballot.to_json()}
 
 
 def ballot_verify(doc) -> None:
     recipes.verify_ballot(ElectionKey.from_json(doc["election_key"]), election_bytes(doc["election"]),
-                          recipes.Ballot.from_json(doc["ballot"]),
-                          credential=Point.from_hex(doc["credential"]))
+                          recipes.Ballot.from_json(doc["ballot"]), question=doc["question"],
+                          width=doc["width"], credential=Point.from_hex(doc["credential"]))
 
 
 @given(st.binary(min_size=1, max_size=8))
@@ -84,10 +85,11 @@ def test_a_ballot_replayed_under_another_credential_is_rejected(election):
     key, _, voters, _ = election
     ballot, _ = _ballot(election, 0)
     with pytest.raises(InvalidProofError):
-        recipes.verify_ballot(key, E, ballot, credential=voters[1].public)
+        recipes.verify_ballot(key, E, ballot, question="city", width=1, credential=voters[1].public)
     # Re-signing with the other voter's key does not help: the proof names voter 0.
     with pytest.raises(InvalidProofError):
-        recipes.verify_ballot(key, E, ballot, credential=voters[1].public, signer=voters[0].public)
+        recipes.verify_ballot(key, E, ballot, question="city", width=1,
+                              credential=voters[1].public, signer=voters[0].public)
 
 
 def test_kiosk_ballots_are_signed_by_the_device_key(election):
@@ -95,9 +97,10 @@ def test_kiosk_ballots_are_signed_by_the_device_key(election):
     kiosk = Scalar.random_nonzero(rng)
     ballot, _ = recipes.encrypt_ballot(key, E, "city", b"k", 1, credential=voters[2].public,
                                        signing_key=kiosk, rng=rng)
-    recipes.verify_ballot(key, E, ballot, credential=voters[2].public, signer=Point.base_mul(kiosk))
+    recipes.verify_ballot(key, E, ballot, question="city", width=1, credential=voters[2].public,
+                          signer=Point.base_mul(kiosk))
     with pytest.raises(InvalidSignatureError):
-        recipes.verify_ballot(key, E, ballot, credential=voters[2].public)
+        recipes.verify_ballot(key, E, ballot, question="city", width=1, credential=voters[2].public)
 
 
 def test_benaloh_challenge_opens_the_ballot(election):
@@ -106,11 +109,19 @@ def test_benaloh_challenge_opens_the_ballot(election):
     assert recipes.open_ballot(key, ballot, opening) == b"secret choice"
 
 
-def test_wrong_width_is_rejected(election):
+def test_wrong_width_or_question_is_rejected(election):
     key, _, voters, _ = election
     ballot, _ = _ballot(election, 0, b"x", 2)
     with pytest.raises(InvalidProofError):
-        recipes.verify_ballot(key, E, ballot, credential=voters[0].public, width=1)
+        recipes.verify_ballot(key, E, ballot, question="city", width=1,
+                              credential=voters[0].public)
+    recipes.verify_ballot(key, E, ballot, question="city", width=2, credential=voters[0].public)
+    # A valid ballot for another question is not accepted for this one.
+    with pytest.raises(InvalidProofError):
+        recipes.verify_ballot(key, E, ballot, question="district-1", width=2,
+                              credential=voters[0].public)
+    with pytest.raises(TypeError):  # question and width are required
+        recipes.verify_ballot(key, E, ballot, credential=voters[0].public)
     with pytest.raises(CryptoError):
         recipes.Ballot.from_json(ballot.to_json(), width=1)
 

@@ -53,3 +53,29 @@ def test_hash_to_point_is_deterministic_and_label_separated():
     assert hash_to_point("a") == hash_to_point("a")
     assert len({hash_to_point("a"), hash_to_point("b"), hash_to_point("a", 1)}) == 3
     assert not hash_to_point("a").is_identity()
+
+
+def test_canonical_json_rules_stated_in_the_protocol_are_what_python_does():
+    """protocol.md §9 describes json.dumps(ensure_ascii=False, separators, sort_keys)."""
+    import json
+
+    controls = "".join(chr(i) for i in range(0x20))
+    value = {"b": 1, "a": controls + '"\\/\x7f\u2028é', "\U0001F600": -2, "\uff61": True}
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    escaped = "".join({8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r"}.get(i, f"\\u{i:04x}")
+                      for i in range(0x20))
+    assert text == ('{"a":"' + escaped + '\\"\\\\/\x7f\u2028é","b":1,'
+                    '"\uff61":true,"\U0001F600":-2}')   # code point order: U+FF61 < U+1F600
+
+
+def test_text_items_are_not_normalised():
+    """protocol.md §3: UTF-8 of the string as given (NFC and NFD forms differ)."""
+    import unicodedata
+
+    nfc, nfd = unicodedata.normalize("NFC", "é"), unicodedata.normalize("NFD", "é")
+    assert nfc != nfd
+    assert Transcript("x").text("q", nfc).output("c") != Transcript("x").text("q", nfd).output("c")
+    expected = hashlib.sha512(_item(1, b"domain", b"voting_service/v1/x")
+                              + _item(3, b"q", "e\u0301".encode("utf-8"))
+                              + _item(0x10, b"c", struct.pack(">Q", 0))).digest()
+    assert Transcript("x").text("q", nfd).output("c") == expected

@@ -5,11 +5,15 @@ import json
 import pathlib
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from voting_service.crypto import disjunctive, dkg, recipes, shuffle, signature, threshold
 from voting_service.crypto.credential import derive_credential
 from voting_service.crypto.elgamal import Ciphertext, vector_from_json
-from voting_service.crypto.errors import (DecodingError, LetterCodeChecksumError, LetterCodeError)
+from voting_service.crypto.errors import (CeremonyAuthenticationError, CryptoError, DecodingError,
+                                          InvalidProofError, InvalidShuffleError,
+                                          InvalidSignatureError, LetterCodeChecksumError,
+                                          LetterCodeError, PartialDecryptionError)
 from voting_service.crypto.group import Point, Scalar
 
 VECTORS = pathlib.Path(__file__).resolve().parent.parent / "vectors"
@@ -63,7 +67,8 @@ def test_ballot_vector_verifies():
     election = bytes.fromhex(v["election"])
     key = dkg.ElectionKey(Point.from_hex(v["public_key"]), 1, (Point.from_hex(v["public_key"]),))
     ballot = recipes.Ballot.from_json(v["ballot"], width=v["width"])
-    recipes.verify_ballot(key, election, ballot, credential=Point.from_hex(v["credential"]))
+    recipes.verify_ballot(key, election, ballot, question=v["question"], width=v["width"],
+                          credential=Point.from_hex(v["credential"]))
     assert derive_credential(v["letter_code"], election).public.hex() == v["credential"]
 
 
@@ -82,7 +87,8 @@ def test_ceremony_vectors_verify():
     v = load("ceremony")
     election = bytes.fromhex(v["election"])
     announcements = [dkg.Announcement.from_json(a) for a in v["announcements"]]
-    key = dkg.election_key(announcements, v["threshold"], v["count"], election)
+    identity_keys = [Point.from_hex(k) for k in v["identity_keys"]]
+    key = dkg.election_key(announcements, v["threshold"], v["count"], election, identity_keys)
     assert key.to_json() == v["election_key"]
     ciphertexts = [vector_from_json(c) for c in v["ciphertexts"]]
     partials = [threshold.PartialDecryption.from_json(p) for p in v["partial_decryptions"]]
@@ -96,3 +102,87 @@ def test_shuffle_vector_verifies():
                    [vector_from_json(x) for x in v["inputs"]],
                    [vector_from_json(x) for x in v["outputs"]],
                    shuffle.ShuffleProof.from_json(v["proof"]), workers=1)
+
+
+def _reject(case):
+    """Run the verifier a negative case names; return the exception it raised."""
+    kind = case["kind"]
+    election = bytes.fromhex(case.get("election", ""))
+    with pytest.raises(CryptoError) as info:
+        if kind == "signature":
+            signature.verify(election, Point.from_hex(case["public_key"]),
+                             bytes.fromhex(case["message"]),
+                             signature.Signature.from_json(case["signature"]))
+        elif kind == "ballot":
+            y = Point.from_hex(case["public_key"])
+            recipes.verify_ballot(dkg.ElectionKey(y, 1, (y,)), election,
+                                  recipes.Ballot.from_json(case["ballot"]),
+                                  question=case["question"], width=case["width"],
+                                  credential=Point.from_hex(case["credential"]))
+        elif kind == "range_proof":
+            disjunctive.verify(election, Point.from_hex(case["public_key"]),
+                               Point.from_hex(case["credential"]),
+                               Ciphertext.from_json(case["ciphertext"]),
+                               disjunctive.RangeProof.from_json(case["proof"]), case["maximum"])
+        elif kind == "partial_decryption":
+            threshold.verify_partial_decryption(
+                dkg.ElectionKey.from_json(case["election_key"]), election,
+                [vector_from_json(c) for c in case["ciphertexts"]],
+                threshold.PartialDecryption.from_json(case["partial_decryption"]), workers=1)
+        elif kind == "election_key":
+            dkg.ElectionKey.from_json(case["election_key"])
+        elif kind == "announcements":
+            dkg.election_key([dkg.Announcement.from_json(a) for a in case["announcements"]],
+                             case["threshold"], case["count"], election,
+                             [Point.from_hex(k) for k in case["identity_keys"]])
+        elif kind == "envelope":
+            announcements = [dkg.Announcement.from_json(a) for a in case["announcements"]]
+            share = dkg.EncryptedShare.from_json(case["envelope"])
+            dkg.verify_share_signature(share, announcements[share.dealer - 1], case["threshold"],
+                                       case["count"], election,
+                                       [Point.from_hex(k) for k in case["identity_keys"]],
+                                       announcements[share.recipient - 1].transport_key)
+        elif kind == "shuffle":
+            shuffle.verify(election, Point.from_hex(case["public_key"]),
+                           [vector_from_json(x) for x in case["inputs"]],
+                           [vector_from_json(x) for x in case["outputs"]],
+                           shuffle.ShuffleProof.from_json(case["proof"]), workers=1)
+        else:  # pragma: no cover
+            raise AssertionError(f"unknown kind {kind}")
+    return info.value
+
+
+EXPECTED_ERRORS = {
+    "signature": InvalidSignatureError, "ballot": InvalidProofError,
+    "range_proof": InvalidProofError, "partial_decryption": PartialDecryptionError,
+    "election_key": DecodingError, "announcements": CeremonyAuthenticationError,
+    "envelope": CeremonyAuthenticationError, "shuffle": InvalidShuffleError,
+}
+
+
+def test_negative_vectors_are_rejected():
+    cases = load("negative")["cases"]
+    assert {c["kind"] for c in cases} == set(EXPECTED_ERRORS)
+    for case in cases:
+        error = _reject(case)
+        assert isinstance(error, EXPECTED_ERRORS[case["kind"]]), (case["reason"], error)
+        if "dealer" in case:
+            assert error.dealer == case["dealer"]
+        if "trustee" in case:
+            assert (error.trustee, error.position) == (case["trustee"], case["position"])
+
+
+def test_vector_intermediates_are_consistent():
+    """Spot checks that the listed intermediate values are what their names say."""
+    v = load("ceremony")
+    for detail, share in zip(v["envelope_details"], v["encrypted_shares"]):
+        secret = bytes.fromhex(v["transport_secrets"][share["recipient"] - 1])
+        shared = X25519PrivateKey.from_private_bytes(secret).exchange(
+            X25519PublicKey.from_public_bytes(bytes.fromhex(share["ephemeral_key"])))
+        assert shared.hex() == detail["shared_secret"]
+        ephemeral = X25519PrivateKey.from_private_bytes(bytes.fromhex(detail["ephemeral_secret"]))
+        assert ephemeral.exchange(X25519PublicKey.from_public_bytes(bytes.fromhex(
+            v["announcements"][share["recipient"] - 1]["transport_key"]))) == shared
+    s = load("shuffle")
+    assert s["commitment_chain"][0] == s["h"] and s["commitment_chain"][1:] == s["proof"]["chain"]
+    assert sorted(s["prover"]["permutation"]) == list(range(len(s["inputs"])))

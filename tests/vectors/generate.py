@@ -11,17 +11,22 @@ also written out, so an implementation does not need to reproduce the draw order
 
 from __future__ import annotations
 
+import copy
 import json
 import pathlib
 import struct
 import sys
 from typing import Any
 
-from voting_service.crypto import disjunctive, elgamal, recipes, shuffle, signature, threshold
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from voting_service.crypto import (disjunctive, dkg, elgamal, recipes, shuffle, signature,
+                                   threshold)
 from voting_service.crypto.credential import (derive_credential, format_letter_code,
                                               generate_letter_code)
 from voting_service.crypto.embedding import embed_bytes, encode_int
-from voting_service.crypto.group import GENERATOR, ORDER, Point, Scalar
+from voting_service.crypto.group import GENERATOR, IDENTITY, ORDER, Point, Scalar, is_valid_encoding
 from voting_service.crypto.rng import SeededRng
 from voting_service.crypto.transcript import Transcript, hash_to_point
 
@@ -31,6 +36,80 @@ ELECTION = bytes.fromhex("a1" * 32)
 
 def _hex_scalars(values) -> list[str]:
     return [v.hex() for v in values]
+
+
+P = 2**255 - 19
+_D = (-121665 * pow(121666, -1, P)) % P
+_SQRT_M1 = pow(2, (P - 1) // 4, P)
+
+
+def _negative(x: int) -> bool:
+    return x % P % 2 == 1
+
+
+def _sqrt_ratio_m1(u: int, v: int) -> tuple[bool, int]:
+    r = (u * pow(v, 3, P)) * pow(u * pow(v, 7, P), (P - 5) // 8, P) % P
+    check = v * r * r % P
+    correct, flipped = check == u % P, check == (-u) % P
+    flipped_i = check == (-u * _SQRT_M1) % P
+    if flipped or flipped_i:
+        r = r * _SQRT_M1 % P
+    if _negative(r):
+        r = P - r
+    return correct or flipped, r
+
+
+def ristretto_decode_failure(encoding: bytes) -> str | None:
+    """RFC 9496 §4.3.1 decoding, step by step: the first check that fails, or None."""
+    s = int.from_bytes(encoding, "little")
+    if s >= P:
+        return "s >= p (non-canonical)" if s < 2**255 else "top bit set"
+    if _negative(s):
+        return "s negative (odd)"
+    ss = s * s % P
+    u1, u2 = (1 - ss) % P, (1 + ss) % P
+    u2_sqr = u2 * u2 % P
+    v = (-(_D * u1 * u1) - u2_sqr) % P
+    was_square, invsqrt = _sqrt_ratio_m1(1, v * u2_sqr % P)
+    den_x = invsqrt * u2 % P
+    den_y = invsqrt * den_x * v % P
+    x = 2 * s * den_x % P
+    if _negative(x):
+        x = P - x
+    y = u1 * den_y % P
+    if not was_square:
+        return "not a square (no square root)"
+    if _negative(x * y % P):
+        return "t negative"
+    if y == 0:
+        return "y = 0"
+    return None
+
+
+def _invalid_point_examples() -> list[dict[str, str]]:
+    """Encodings rejected for each reason, found by scanning small even s (and a few
+    fixed ones); the reference decoder above and libsodium must agree on every one."""
+    found: dict[str, bytes] = {}
+    for s in range(0, 200, 2):
+        enc = s.to_bytes(32, "little")
+        reason = ristretto_decode_failure(enc)
+        if reason and reason not in found:
+            found[reason] = enc
+    g = GENERATOR.to_bytes()
+    fixed = [(P - 1).to_bytes(32, "little"),                 # y = 0
+             P.to_bytes(32, "little"), (P + 2).to_bytes(32, "little"),
+             (int.from_bytes(g, "little") + P).to_bytes(32, "little"),
+             g[:31] + bytes([g[31] | 0x80]), b"\x01" + bytes(31),
+             ((P - int.from_bytes(g, "little"))).to_bytes(32, "little")]
+    out = [{"encoding": "00" * 32, "reason": "identity (valid, refused by this protocol)"}]
+    for enc in [*found.values(), *fixed]:
+        reason = ristretto_decode_failure(enc)
+        assert reason is not None and not is_valid_encoding(enc), enc.hex()
+        out.append({"encoding": enc.hex(), "reason": reason})
+    for s in range(0, 400, 2):   # the reference decoder agrees with libsodium
+        enc = s.to_bytes(32, "little")
+        assert (ristretto_decode_failure(enc) is None) == (is_valid_encoding(enc) or s == 0)
+    return out
 
 
 def group_vectors() -> dict[str, Any]:
@@ -51,15 +130,7 @@ def group_vectors() -> dict[str, Any]:
         "hash_to_point": [{"label": label, "index": i, "point": hash_to_point(label, i).hex()}
                           for label, i in (("shuffle/h", 0), ("shuffle/generator", 0),
                                            ("shuffle/generator", 1), ("shuffle/generator", 9999))],
-        "invalid_points": [
-            {"encoding": "00" * 32, "reason": "identity"},
-            {"encoding": (bytes(GENERATOR.to_bytes()[:31]) + bytes([GENERATOR.to_bytes()[31] | 0x80])).hex(),
-             "reason": "top bit set"},
-            {"encoding": (2**255 - 19).to_bytes(32, "little").hex(), "reason": "not below p"},
-            {"encoding": ((2**255 - 19) - int.from_bytes(GENERATOR.to_bytes(), "little")
-                          ).to_bytes(32, "little").hex(), "reason": "negative (odd)"},
-            {"encoding": "01" + "00" * 31, "reason": "negative (odd)"},
-        ],
+        "invalid_points": _invalid_point_examples(),
         "invalid_scalars": [ORDER.to_bytes(32, "little").hex(), (2**256 - 1).to_bytes(32, "little").hex()],
     }
 
@@ -172,8 +243,21 @@ def range_proof_vectors() -> dict[str, Any]:
         r = Scalar.random_nonzero(rng)
         ct = elgamal.encrypt(key.public, encode_int(value), r)
         proof = disjunctive.prove(ELECTION, key.public, voter.public, ct, value, r, maximum, rng)
+        commitments = []
+        for j, (c_j, s_j) in enumerate(zip(proof.challenges, proof.responses)):
+            shifted = ct.beta - GENERATOR * Scalar(j) if j else ct.beta
+            commitments.append({"a": (Point.base_mul(s_j) - ct.alpha * c_j).hex(),
+                                "b": (key.public * s_j - shifted * c_j).hex()})
+        total = Scalar(0)
+        for c_j in proof.challenges:
+            total = total + c_j
+        nonce = proof.responses[value] - proof.challenges[value] * r
+        assert Point.base_mul(nonce).hex() == commitments[value]["a"]
         cases.append({"value": value, "maximum": maximum, "randomness": r.hex(),
-                      "ciphertext": ct.to_json(), "proof": proof.to_json()})
+                      "ciphertext": ct.to_json(), "true_branch_nonce": nonce.hex(),
+                      "simulated_branches": [j for j in range(maximum + 1) if j != value],
+                      "commitments": commitments, "challenge": total.hex(),
+                      "proof": proof.to_json()})
     return {"seed": "vectors/range", "election": ELECTION.hex(), "public_key": key.public.hex(),
             "credential": voter.public.hex(), "cases": cases}
 
@@ -189,28 +273,96 @@ def signature_vectors() -> dict[str, Any]:
             "commitment": Point.base_mul(nonce).hex(), "signature": sig.to_json()}
 
 
+class _RecordingRng:
+    """Passes draws through from a SeededRng and remembers them (to list the X25519
+    ephemeral secrets, which the ceremony draws and forgets)."""
+
+    def __init__(self, rng):
+        self.rng, self.draws = rng, []
+
+    def __call__(self, n):
+        out = self.rng(n)
+        self.draws.append(out)
+        return out
+
+
+def _x25519_public(secret: bytes) -> bytes:
+    return X25519PrivateKey.from_private_bytes(secret).public_key().public_bytes(
+        Encoding.Raw, PublicFormat.Raw)
+
+
 def ceremony_vectors() -> dict[str, Any]:
     rng = SeededRng(b"vectors/ceremony")
-    dealers = [recipes.make_trustee(i, 2, 3, ELECTION, rng) for i in (1, 2, 3)]
+    identities = [recipes.make_trustee_identity(rng) for _ in range(3)]
+    identity_keys = [i.public for i in identities]
+    dealers = [recipes.make_trustee(i, 2, 3, ELECTION, identity=identities[i - 1],
+                                    identity_keys=identity_keys, rng=rng) for i in (1, 2, 3)]
     announcements = [d.announcement for d in dealers]
-    shares = [s for d in dealers for s in d.deal(announcements, rng)]
+    shares, ephemeral_secrets = [], {}
+    for d in dealers:
+        recording = _RecordingRng(rng)
+        dealt = d.deal(announcements, recording)
+        # deal() draws, per recipient: 32 bytes (ephemeral X25519 secret), 64 (signature nonce)
+        secrets = [x for x in recording.draws if len(x) == 32]
+        for share, secret in zip(dealt, secrets):
+            assert _x25519_public(secret) == share.ephemeral_key
+            ephemeral_secrets[(share.dealer, share.recipient)] = secret
+        shares += dealt
     keys = [d.receive(announcements, shares) for d in dealers]
     election_key = keys[0].election_key
+    transport_secrets = [d._transport.private_bytes_raw() for d in dealers]
+
+    envelopes = []
+    for share in shares:
+        recipient_secret = transport_secrets[share.recipient - 1]
+        recipient_key = announcements[share.recipient - 1].transport_key
+        shared = X25519PrivateKey.from_private_bytes(recipient_secret).exchange(
+            X25519PublicKey.from_public_bytes(share.ephemeral_key))
+        binding = dkg._share_binding(ELECTION, share.dealer, share.recipient,
+                                     share.ephemeral_key, recipient_key)
+        envelopes.append({
+            "dealer": share.dealer, "recipient": share.recipient,
+            "ephemeral_secret": ephemeral_secrets[(share.dealer, share.recipient)].hex(),
+            "shared_secret": shared.hex(), "binding": binding.hex(),
+            "aead_key": dkg._share_key(shared, binding).hex(),
+            "plaintext": dealers[share.dealer - 1].evaluate(share.recipient).hex(),
+            "signed_message": dkg.share_message(
+                ELECTION, 2, 3, share.dealer, share.recipient, identity_keys[share.dealer - 1],
+                announcements[share.dealer - 1].commitments, recipient_key,
+                share.ephemeral_key, share.ciphertext).hex()})
+
     ciphertexts = [elgamal.encrypt_vector(election_key.public_key, embed_bytes(b"bulletin %d" % i, 1),
                                           elgamal.random_scalars(1, rng)) for i in range(2)]
     partials = [threshold.partially_decrypt(k, ELECTION, ciphertexts, rng, workers=1)
                 for k in keys[::2]]
+    proof_details = []
+    for k, partial in zip(keys[::2], partials):
+        rows = []
+        for vector, vector_shares in zip(ciphertexts, partial.shares):
+            for ct, share in zip(vector, vector_shares):
+                nonce = share.proof.response - share.proof.challenge * k.share
+                rows.append({"nonce": nonce.hex(), "a": Point.base_mul(nonce).hex(),
+                             "b": (ct.alpha * nonce).hex()})
+        proof_details.append({"trustee": k.trustee, "components": rows})
     plaintexts = threshold.combine(election_key, ciphertexts, partials, workers=1)
     return {
         "seed": "vectors/ceremony", "election": ELECTION.hex(), "threshold": 2, "count": 3,
+        "identity_secrets": [i.secret.hex() for i in identities],
+        "identity_keys": [k.hex() for k in identity_keys],
+        "transport_secrets": [x.hex() for x in transport_secrets],
         "constant_terms": [dealers[i].evaluate(0).hex() for i in range(3)],
         "share_values": [[dealers[i].evaluate(j).hex() for j in (1, 2, 3)] for i in range(3)],
         "announcements": [a.to_json() for a in announcements],
+        "announcement_signed_messages": [dkg.announcement_message(
+            ELECTION, 2, 3, a.dealer, identity_keys[a.dealer - 1], a.transport_key,
+            a.commitments, a.proof).hex() for a in announcements],
         "encrypted_shares": [s.to_json() for s in shares],
+        "envelope_details": envelopes,
         "trustee_secret_shares": [k.share.hex() for k in keys],
         "election_key": election_key.to_json(),
         "ciphertexts": [elgamal.vector_to_json(v) for v in ciphertexts],
         "partial_decryptions": [p.to_json() for p in partials],
+        "partial_decryption_proofs": proof_details,
         "lagrange": {str(t): Scalar(w).hex()
                      for t, w in threshold.lagrange_coefficients([1, 3]).items()},
         "plaintext_points": [[q.hex() for q in v] for v in plaintexts],
@@ -218,24 +370,194 @@ def ceremony_vectors() -> dict[str, Any]:
     }
 
 
+def _sum(points_) -> Point:
+    total = IDENTITY
+    for p in points_:
+        total = total + p
+    return total
+
+
+def _statement_transcript(public_key, inputs, outputs, commitments, width):
+    t = Transcript("shuffle").bytes("election", ELECTION).point("public_key", public_key)
+    t.integer("count", len(inputs)).integer("width", width)
+    t.points("inputs", [p for v in inputs for c in v for p in (c.alpha, c.beta)])
+    t.points("outputs", [p for v in outputs for c in v for p in (c.alpha, c.beta)])
+    return t.points("commitments", commitments)
+
+
 def shuffle_vectors() -> dict[str, Any]:
     rng = SeededRng(b"vectors/shuffle")
     key = elgamal.KeyPair.generate(rng)
-    inputs = [elgamal.encrypt_vector(key.public, embed_bytes(b"vote %d" % i, 2),
-                                     elgamal.random_scalars(2, rng)) for i in range(4)]
+    n, width = 4, 2
+    inputs = [elgamal.encrypt_vector(key.public, embed_bytes(b"vote %d" % i, width),
+                                     elgamal.random_scalars(width, rng)) for i in range(n)]
+    # Replay the prover's draws (protocol.md appendix A order) on a copy of the stream.
+    replay = copy.deepcopy(rng)
     outputs, proof = shuffle.shuffle_and_prove(ELECTION, key.public, inputs, rng, workers=1)
+    psi = shuffle.random_permutation(n, replay)
+    draw = lambda: Scalar(shuffle._rand(replay))  # noqa: E731
+    reenc = [[draw() for _ in range(width)] for _ in range(n)]
+    perm_r = [draw() for _ in range(n)]
+    r_hat = [draw() for _ in range(n)]
+    omega = [draw() for _ in range(3)]
+    omega4 = [draw() for _ in range(width)]
+    omega_hat = [draw() for _ in range(n)]
+    omega_prime = [draw() for _ in range(n)]
+
+    y, h = key.public, shuffle.commitment_generator()
+    gens = [shuffle.generator(i) for i in range(n)]
+    for i in range(n):   # e'_i = ReEnc(e_ψ(i), r'_i); c_ψ(i) = r_ψ(i)·G + h_i
+        assert outputs[i] == tuple(elgamal.reencrypt(y, c, r) for c, r in zip(inputs[psi[i]], reenc[i]))
+        assert proof.commitments[psi[i]] == Point.base_mul(perm_r[psi[i]]) + gens[i]
+    statement = _statement_transcript(y, inputs, outputs, proof.commitments, width)
+    u = [statement.challenge("u", i) for i in range(n)]
+    u_prime = [u[psi[i]] for i in range(n)]
+    chain = [h]
+    for i in range(n):
+        chain.append(Point.base_mul(r_hat[i]) + chain[-1] * u_prime[i])
+    assert tuple(chain[1:]) == proof.chain
+    t1, t2 = Point.base_mul(omega[0]), Point.base_mul(omega[1])
+    t3 = Point.base_mul(omega[2]) + _sum(g * w for g, w in zip(gens, omega_prime))
+    t4 = []
+    for k in range(width):
+        t4 += [_sum(v[k].alpha * w for v, w in zip(outputs, omega_prime)) - Point.base_mul(omega4[k]),
+               _sum(v[k].beta * w for v, w in zip(outputs, omega_prime)) - y * omega4[k]]
+    t_hat = [Point.base_mul(omega_hat[i]) + chain[i] * omega_prime[i] for i in range(n)]
+    final = statement.copy().points("chain", proof.chain).point("t1", t1).point("t2", t2)
+    final.point("t3", t3).points("t4", t4).points("t_hat", t_hat)
+    assert final.challenge("c") == proof.challenge
+
+    # What the verifier recomputes (equal to the prover's t values for a valid proof).
+    c = proof.challenge
+    u_product = Scalar(1)
+    for ui in u:
+        u_product = u_product * ui
+    c_bar = _sum(proof.commitments) - _sum(gens)
+    c_hat = chain[n] - h * u_product
+    c_tilde = _sum(ci * ui for ci, ui in zip(proof.commitments, u))
+    a_tilde = [_sum(v[k].alpha * ui for v, ui in zip(inputs, u)) for k in range(width)]
+    b_tilde = [_sum(v[k].beta * ui for v, ui in zip(inputs, u)) for k in range(width)]
+    assert Point.base_mul(proof.s1) - c_bar * c == t1
+    assert Point.base_mul(proof.s2) - c_hat * c == t2
     return {"seed": "vectors/shuffle", "election": ELECTION.hex(), "public_key": key.public.hex(),
-            "h": shuffle.commitment_generator().hex(),
-            "generators": [shuffle.generator(i).hex() for i in range(4)],
+            "h": h.hex(), "generators": [g.hex() for g in gens],
             "inputs": [elgamal.vector_to_json(v) for v in inputs],
-            "outputs": [elgamal.vector_to_json(v) for v in outputs], "proof": proof.to_json()}
+            "outputs": [elgamal.vector_to_json(v) for v in outputs], "proof": proof.to_json(),
+            "prover": {
+                "permutation": psi,
+                "reencryption_randomness": [_hex_scalars(r) for r in reenc],
+                "commitment_randomness": _hex_scalars(perm_r),
+                "chain_randomness": _hex_scalars(r_hat),
+                "omega": _hex_scalars(omega), "omega4": _hex_scalars(omega4),
+                "omega_hat": _hex_scalars(omega_hat), "omega_prime": _hex_scalars(omega_prime),
+                "u_permuted": _hex_scalars(u_prime),
+            },
+            "u": _hex_scalars(u),
+            "commitment_chain": [p.hex() for p in chain],
+            "verifier": {
+                "u_product": u_product.hex(), "c_bar": c_bar.hex(), "c_hat": c_hat.hex(),
+                "c_tilde": c_tilde.hex(), "a_tilde": [p.hex() for p in a_tilde],
+                "b_tilde": [p.hex() for p in b_tilde],
+            },
+            "recomputed_commitments": {"t1": t1.hex(), "t2": t2.hex(), "t3": t3.hex(),
+                                       "t4": [p.hex() for p in t4],
+                                       "t_hat": [p.hex() for p in t_hat]}}
+
+
+def _shift_scalar(text: str) -> str:
+    return (Scalar.from_hex(text) + Scalar(1)).hex()
+
+
+def negative_vectors() -> dict[str, Any]:
+    """Objects that MUST be rejected, each with everything needed to try it."""
+    sig, ballot, rng_cases = signature_vectors(), ballot_vectors(), range_proof_vectors()
+    ceremony, mix = ceremony_vectors(), shuffle_vectors()
+    cases = []
+
+    bad = copy.deepcopy(sig["signature"])
+    bad["s"] = _shift_scalar(bad["s"])
+    cases.append({"kind": "signature", "reason": "response s changed", "election": sig["election"],
+                  "public_key": sig["public_key"], "message": sig["message"], "signature": bad})
+    cases.append({"kind": "signature", "reason": "another message", "election": sig["election"],
+                  "public_key": sig["public_key"], "message": b"another message".hex(),
+                  "signature": sig["signature"]})
+
+    other = derive_credential(generate_letter_code(SeededRng(b"vectors/negative")), ELECTION)
+    base = {"kind": "ballot", "election": ballot["election"], "public_key": ballot["public_key"],
+            "question": ballot["question"], "width": ballot["width"],
+            "credential": ballot["credential"], "ballot": ballot["ballot"]}
+    cases.append({**base, "reason": "replayed under another voter's credential (proof fails)",
+                  "credential": other.public.hex()})
+    cases.append({**base, "reason": "checked as the answer to another question",
+                  "question": "quartier-sud"})
+    tampered = copy.deepcopy(ballot["ballot"])
+    tampered["ciphertexts"][0], tampered["ciphertexts"][1] = (tampered["ciphertexts"][1],
+                                                             tampered["ciphertexts"][0])
+    cases.append({**base, "reason": "ciphertexts reordered", "ballot": tampered})
+
+    rng = SeededRng(b"vectors/negative/range")
+    key, voter = elgamal.KeyPair.generate(rng), elgamal.KeyPair.generate(rng)
+    r = Scalar.random_nonzero(rng)
+    ct = elgamal.encrypt(key.public, encode_int(2), r)
+    forged = disjunctive.prove(ELECTION, key.public, voter.public, ct, 1, r, 1, rng)
+    cases.append({"kind": "range_proof", "reason": "encrypts 2, proof claims 0/1",
+                  "election": ELECTION.hex(), "public_key": key.public.hex(),
+                  "credential": voter.public.hex(), "maximum": 1, "ciphertext": ct.to_json(),
+                  "proof": forged.to_json()})
+    case = rng_cases["cases"][2]
+    cases.append({"kind": "range_proof", "reason": "checked with another maximum",
+                  "election": rng_cases["election"], "public_key": rng_cases["public_key"],
+                  "credential": rng_cases["credential"], "maximum": 2,
+                  "ciphertext": case["ciphertext"], "proof": case["proof"]})
+
+    election_key = dkg.ElectionKey.from_json(ceremony["election_key"])
+    cts = [elgamal.vector_from_json(v) for v in ceremony["ciphertexts"]]
+    wrong = dkg.TrusteeKey(3, Scalar.from_hex(ceremony["trustee_secret_shares"][2]) + Scalar(1),
+                           election_key)
+    partial = threshold.partially_decrypt(wrong, ELECTION, cts, SeededRng(b"vectors/negative/pd"),
+                                          workers=1)
+    cases.append({"kind": "partial_decryption", "reason": "decrypted with a wrong key share",
+                  "election": ceremony["election"], "election_key": ceremony["election_key"],
+                  "ciphertexts": ceremony["ciphertexts"], "partial_decryption": partial.to_json(),
+                  "trustee": 3, "position": 0})
+
+    vks = copy.deepcopy(ceremony["election_key"])
+    vks["verification_keys"][2] = (Point.from_hex(vks["verification_keys"][2]) + GENERATOR).hex()
+    cases.append({"kind": "election_key", "reason": "X_3 not on the polynomial through X_1, X_2",
+                  "election_key": vks})
+    announcements = copy.deepcopy(ceremony["announcements"])
+    announcements[1]["transport_key"] = bytes(range(32)).hex()
+    cases.append({"kind": "announcements", "reason": "transport key of dealer 2 substituted",
+                  "election": ceremony["election"], "threshold": 2, "count": 3,
+                  "identity_keys": ceremony["identity_keys"], "announcements": announcements,
+                  "dealer": 2})
+    envelope = copy.deepcopy(ceremony["encrypted_shares"][1])
+    envelope["recipient"] = 3
+    cases.append({"kind": "envelope", "reason": "share for trustee 2 redirected to trustee 3",
+                  "election": ceremony["election"], "threshold": 2, "count": 3,
+                  "identity_keys": ceremony["identity_keys"],
+                  "announcements": ceremony["announcements"], "envelope": envelope,
+                  "dealer": envelope["dealer"]})
+
+    base = {"kind": "shuffle", "election": mix["election"], "public_key": mix["public_key"],
+            "inputs": mix["inputs"], "outputs": mix["outputs"], "proof": mix["proof"]}
+    swapped = copy.deepcopy(mix["outputs"])
+    swapped[0], swapped[1] = swapped[1], swapped[0]
+    cases.append({**base, "reason": "two outputs swapped", "outputs": swapped})
+    altered = copy.deepcopy(mix["outputs"])
+    altered[2][1]["beta"] = (Point.from_hex(altered[2][1]["beta"]) + GENERATOR).hex()
+    cases.append({**base, "reason": "one output altered", "outputs": altered})
+    proof = copy.deepcopy(mix["proof"])
+    proof["s_prime"][3] = _shift_scalar(proof["s_prime"][3])
+    cases.append({**base, "reason": "response s'_4 changed", "proof": proof})
+    return {"cases": cases}
 
 
 BUILDERS = {
     "group": group_vectors, "transcript": transcript_vectors, "embedding": embedding_vectors,
     "elgamal": elgamal_vectors, "credential": credential_vectors, "signature": signature_vectors,
     "ballot": ballot_vectors, "range_proof": range_proof_vectors, "ceremony": ceremony_vectors,
-    "shuffle": shuffle_vectors,
+    "shuffle": shuffle_vectors, "negative": negative_vectors,
 }
 
 

@@ -110,7 +110,7 @@ def run(shuffle_size: int = 10_000, decryption_size: int = 10_000, ballots: int 
     def verify_all() -> None:
         for ballot_json, credential_hex in documents:
             ballot = recipes.Ballot.from_json(ballot_json, width=1)
-            recipes.verify_ballot(election_key, ELECTION, ballot,
+            recipes.verify_ballot(election_key, ELECTION, ballot, question="city", width=1,
                                   credential=Point.from_hex(credential_hex))
 
     record("verify_ballot", _best_round(verify_all, 5), ballots)

@@ -1,7 +1,7 @@
 """Voter letter codes and what is derived from them (protocol.md §9).
 
 A letter code is 19 random symbols and one check symbol from a 31-symbol alphabet
-without look-alikes (no 0/O, 1/I/L): 19·log2(31) ≈ 94.2 bits of entropy. It is printed
+without look-alikes (no 0/O, 1/I/L): 19·log2(31) ≈ 94.1 bits of entropy. It is printed
 and typed in four groups of five, e.g. ``K7MQ2-HX9PA-3TRWZ-E4NC8``.
 
 Check symbol: with symbol values v_1 … v_20 (v_20 the check symbol), Σ i·v_i ≡ 0

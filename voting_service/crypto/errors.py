@@ -52,6 +52,21 @@ class ShareVerificationError(CryptoError):
         self.dealer = dealer
 
 
+class CeremonyAuthenticationError(ShareVerificationError):
+    """A ceremony message (announcement or share envelope) that does not carry a valid
+    signature by the identity key registered for the dealer it names.
+
+    The named dealer did not produce the message as received: it was altered, substituted
+    or forged on the way (by whoever relayed it). Unlike a validly signed share that fails
+    its Feldman check, this is *not* evidence against the dealer.
+    """
+
+    def __init__(self, message: str, *, dealer: int, recipient: int | None = None):
+        where = "" if recipient is None else f" (share for trustee {recipient})"
+        super().__init__(f"{message}{where}", dealer=dealer)
+        self.recipient = recipient
+
+
 class PartialDecryptionError(InvalidProofError):
     """A partial decryption whose proof fails; names the trustee and the position."""
 

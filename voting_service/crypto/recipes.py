@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 from . import embedding, encryption_proof, shuffle, signature, threshold
 from .codec import field
-from .dkg import Dealer, ElectionKey, TrusteeKey
+from .dkg import Dealer, ElectionKey, TrusteeIdentity, TrusteeKey
 from .elgamal import (CiphertextVector, decrypt_with_randomness, encrypt_vector, random_scalars,
                       vector_from_json, vector_to_json)
 from .encryption_proof import EncryptionProof
@@ -24,7 +24,7 @@ from .threshold import PartialDecryption
 from .transcript import Transcript
 
 __all__ = [
-    "Ballot", "BallotOpening", "make_trustee", "run_key_ceremony", "encrypt_ballot",
+    "Ballot", "BallotOpening", "make_trustee_identity", "make_trustee", "run_key_ceremony", "encrypt_ballot",
     "verify_ballot", "open_ballot", "shuffle_and_prove", "verify_shuffle",
     "partially_decrypt", "verify_partial_decryption", "verify_and_combine",
     "decode_plaintext", "ballot_message",
@@ -33,18 +33,39 @@ __all__ = [
 
 # --- key ceremony -----------------------------------------------------------------------
 
-def make_trustee(index: int, threshold: int, count: int, election: bytes,
+def make_trustee_identity(rng: Rng | None = None) -> TrusteeIdentity:
+    """A trustee's long-term identity key pair. Register ``.public`` out of band (it is
+    listed in the election record) before the ceremony; keep ``.secret`` with the trustee."""
+    return TrusteeIdentity.generate(rng)
+
+
+def make_trustee(index: int, threshold: int, count: int, election: bytes, *,
+                 identity: TrusteeIdentity, identity_keys: Sequence[Point],
                  rng: Rng | None = None) -> Dealer:
-    """Trustee ``index`` (1-based) of a t-of-n ceremony. Publish ``.announcement``, then
-    ``.deal(announcements)`` and finally ``.receive(announcements, shares) -> TrusteeKey``."""
-    return Dealer(index, threshold, count, election, rng)
+    """Trustee ``index`` (1-based) of a t-of-n ceremony, signing with ``identity``;
+    ``identity_keys`` are the registered public identity keys of trustees 1 … n.
+
+    Publish ``.announcement``; collect all n announcements and call
+    ``.deal(announcements)`` (which verifies them) to get the n signed share envelopes;
+    finally ``.receive(announcements, shares) -> TrusteeKey``. A message altered in transit
+    raises ``CeremonyAuthenticationError``; a dealer's own fault ``ShareVerificationError``;
+    both name the dealer."""
+    return Dealer(index, threshold, count, election, identity=identity,
+                  identity_keys=identity_keys, rng=rng)
 
 
-def run_key_ceremony(threshold: int, count: int, election: bytes, rng: Rng | None = None
+def run_key_ceremony(threshold: int, count: int, election: bytes, rng: Rng | None = None, *,
+                     identities: Sequence[TrusteeIdentity] | None = None
                      ) -> tuple[ElectionKey, list[TrusteeKey]]:
     """All n trustees in one process (demonstrations, tests); real trustees each run their
-    own ``make_trustee`` and exchange announcements and encrypted shares."""
-    dealers = [make_trustee(i, threshold, count, election, rng) for i in range(1, count + 1)]
+    own ``make_trustee`` and exchange announcements and signed, encrypted shares.
+
+    Without ``identities``, fresh identity keys are drawn (first, from ``rng``)."""
+    if identities is None:
+        identities = [make_trustee_identity(rng) for _ in range(count)]
+    identity_keys = [i.public for i in identities]
+    dealers = [make_trustee(i, threshold, count, election, identity=identities[i - 1],
+                            identity_keys=identity_keys, rng=rng) for i in range(1, count + 1)]
     announcements = [d.announcement for d in dealers]
     shares = [s for d in dealers for s in d.deal(announcements, rng)]
     keys = [d.receive(announcements, shares) for d in dealers]
@@ -121,11 +142,15 @@ def encrypt_ballot(election_key: ElectionKey, election: bytes, question: str, pl
 
 
 def verify_ballot(election_key: ElectionKey, election: bytes, ballot: Ballot, *,
-                  credential: Point, signer: Point | None = None,
-                  width: int | None = None) -> None:
-    """Check the proof of knowledge (bound to ``credential``) and the signature (by
-    ``signer``, the credential itself unless a kiosk key signed)."""
-    if width is not None and ballot.width != width:
+                  question: str, width: int, credential: Point,
+                  signer: Point | None = None) -> None:
+    """Check that the ballot answers ``question`` with the question's fixed ``width``, the
+    proof of knowledge (bound to ``credential``) and the signature (by ``signer``, the
+    credential itself unless a kiosk key signed)."""
+    if ballot.question != question:
+        raise InvalidProofError(f"ballot answers question {ballot.question!r}, "
+                                f"expected {question!r}")
+    if ballot.width != width:
         raise InvalidProofError(f"ballot width {ballot.width}, expected {width}")
     encryption_proof.verify(election, election_key.public_key, credential, ballot.question,
                             ballot.ciphertexts, ballot.proof)

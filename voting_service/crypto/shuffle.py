@@ -85,7 +85,11 @@ class ShuffleProof:
 # --- helpers on encodings (hot loops) -------------------------------------------------
 
 def _rand(rng: Rng) -> int:
-    return int.from_bytes(rng(64), "little") % ORDER
+    """A scalar in [1, ℓ): 64 bytes wide-reduced, redrawn on zero (protocol.md appendix A)."""
+    while True:
+        value = int.from_bytes(rng(64), "little") % ORDER
+        if value:
+            return value
 
 
 def random_permutation(count: int, rng: Rng) -> list[int]:

@@ -1,7 +1,8 @@
 """Schnorr signatures under a credential (or any key on the group) (protocol.md §6.5).
 
-Transcript: domain "signature", bytes "election", point "public_key", bytes "message",
-point "commitment" R = k·G, challenge "c". Signature (c, s) with s = k + c·x.
+Transcript: domain <purpose> ("signature" for ballots, "dkg/identity-signature" for the
+trustees' identity keys), bytes "election", point "public_key", bytes "message", point
+"commitment" R = k·G, challenge "c". Signature (c, s) with s = k + c·x.
 Verification: R' = s·G − c·X and c must equal the recomputed challenge.
 """
 
@@ -15,19 +16,25 @@ from .transcript import Transcript
 #: A signature has the shape (c, s), like a Schnorr proof.
 Signature = SchnorrProof
 
+#: The domain of ballot signatures (and the default).
+BALLOT_PURPOSE = "signature"
 
-def _challenge(election: bytes, public_key: Point, message: bytes, commitment: Point) -> Scalar:
-    t = Transcript("signature").bytes("election", election).point("public_key", public_key)
+
+def _challenge(purpose: str, election: bytes, public_key: Point, message: bytes,
+               commitment: Point) -> Scalar:
+    t = Transcript(purpose).bytes("election", election).point("public_key", public_key)
     return t.bytes("message", message).point("commitment", commitment).challenge("c")
 
 
-def sign(election: bytes, secret_key: Scalar, message: bytes, rng: Rng | None = None) -> Signature:
+def sign(election: bytes, secret_key: Scalar, message: bytes, rng: Rng | None = None, *,
+         purpose: str = BALLOT_PURPOSE) -> Signature:
     nonce = Scalar.random_nonzero(rng)
-    c = _challenge(election, Point.base_mul(secret_key), message, Point.base_mul(nonce))
+    c = _challenge(purpose, election, Point.base_mul(secret_key), message, Point.base_mul(nonce))
     return Signature(c, nonce + c * secret_key)
 
 
-def verify(election: bytes, public_key: Point, message: bytes, signature: Signature) -> None:
+def verify(election: bytes, public_key: Point, message: bytes, signature: Signature, *,
+           purpose: str = BALLOT_PURPOSE) -> None:
     commitment = Point.base_mul(signature.response) + public_key * (-signature.challenge)
-    if _challenge(election, public_key, message, commitment) != signature.challenge:
+    if _challenge(purpose, election, public_key, message, commitment) != signature.challenge:
         raise InvalidSignatureError("signature does not verify")

@@ -65,6 +65,14 @@ class PartialDecryption:
                    tuple(tuple(DecryptionShare.from_json(s) for s in v) for v in vectors))
 
 
+def _nonce(rng: Rng) -> int:
+    """A proof nonce in [1, ℓ): 64 bytes wide-reduced, redrawn on zero (appendix A)."""
+    while True:
+        value = int.from_bytes(rng(64), "little") % ORDER
+        if value:
+            return value
+
+
 def _context(election: bytes, trustee: int) -> Transcript:
     return Transcript("threshold/partial-decryption").bytes("election", election).integer(
         "trustee", trustee)
@@ -117,7 +125,7 @@ def partially_decrypt(key: TrusteeKey, election: bytes, ciphertexts: Sequence[Ci
                       rng: Rng | None = None, workers: int | None = None) -> PartialDecryption:
     rng = rng or system_rng
     alphas = [c.alpha.to_bytes() for v in ciphertexts for c in v]
-    nonces = [int.from_bytes(rng(64), "little") % ORDER or 1 for _ in alphas]
+    nonces = [_nonce(rng) for _ in alphas]
     vk = key.election_key.verification_key(key.trustee).to_bytes()
     workers, chunks = parallel.plan(len(alphas), workers)
     results = parallel.run(_work_prove, [
@@ -178,6 +186,9 @@ def combine(key: ElectionKey, ciphertexts: Sequence[CiphertextVector],
     The partial decryptions must already be verified (see ``verify_partial_decryption``).
     """
     trustees = [p.trustee for p in partials]
+    for t in trustees:
+        if not 1 <= t <= key.count:
+            raise PartialDecryptionError("not a trustee of this election", trustee=t)
     if len(set(trustees)) != len(trustees):
         raise ParameterError("each trustee may contribute once")
     if len(trustees) < key.threshold:
