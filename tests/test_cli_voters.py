@@ -33,8 +33,8 @@ def test_roll_and_credentials_from_the_command_line(cli, factory, tmp_path):
     assert "unchanged 4, rejected 1" in text and "line 6:" in text
     rejected = cli("voters", "import", slug, roll, "--all-or-nothing", "--json", code=3)
     assert json.loads(rejected)["imported"] == 0
-    assert "eligible" in cli("voters", "override", slug, "V003", "include",
-                             "--reason", "conseil des jeunes")
+    assert "V003: eligible (inclus par un administrateur" in cli(
+        "voters", "override", slug, "V003", "include", "--reason", "conseil des jeunes")
     assert "1 decision(s) changed" in cli("voters", "rules", slug, "--min-age", "30")
     shown = json.loads(cli("voters", "show", slug, "v002"))
     assert shown["eligible"] is False and "moins de 30 ans" in shown["reason"]

@@ -126,3 +126,47 @@ def test_letter_checkin_end_to_end(factory, issued):
         voter = db.query(Voter).filter_by(voter_number=scanned.voter_number).one()
         assert register.check_in(db, election, voter.id, "mairie", "officer:a").state == \
             "checked_in"
+
+
+def test_an_interrupted_issuance_is_finished_or_cleaned(factory, issued):
+    slug, report, tmp_path = issued
+    letters = tmp_path / "letters"
+    committed = __import__("pathlib").Path(report.files[0])
+    hidden = committed.with_name("." + committed.name + ".tmp")
+    committed.rename(hidden)                          # crash after commit, before rename
+    orphan = letters / ".lettres-orphan.pdf.tmp"      # crash before commit
+    orphan.write_bytes(b"%PDF- codes that were never stored")
+    again = credentials.issue_credentials(factory, "cli:dsi", slug, letters, tmp_path / "keys",
+                                          "https://vote.example.fr/", workers=1)
+    assert again.recovered == [committed.name] and again.issued == 0
+    assert committed.exists() and not hidden.exists() and not orphan.exists()
+
+
+def test_voters_losing_eligibility_during_issuance_are_withdrawn(factory, tmp_path):
+    from voting_service.domain import voter_roll
+
+    slug = make_election(factory, status="draft")
+    import_text(factory, slug, HEADER + ROWS)
+    with transaction(factory) as db:
+        elections.transition(db, "t", slug, "frozen")
+        election = elections.get_election(db, slug)
+        template = credentials.letter_election(election, "https://vote.example.fr/")
+        voters = [credentials.VoterLetterData(v.id, v.voter_number, "X Y", ("1 rue", "45000 V"))
+                  for v in db.query(Voter).filter(Voter.eligible).order_by(Voter.id)]
+        fingerprint = bytes.fromhex(election.fingerprint)
+    key = load_or_create(tmp_path / "keys", CHECKIN_KEY)
+    result = credentials.issue_chunk(credentials.ChunkJob(
+        slug, fingerprint, key, template, tuple(voters), str(tmp_path), "lettres-test"))
+    with transaction(factory) as db:  # the roll changes while the letters were printed
+        voter_roll.set_override(db, "staff:anne", elections.get_election(db, slug, lock=True),
+                                "V002", "exclude", "a déménagé")
+    stored, withdrawn = credentials._store_chunk(factory, "cli:dsi", slug, result,
+                                                 tmp_path / "lettres-test.pdf")
+    assert (stored, withdrawn) == (2, ["V002"])
+    again = credentials.issue_chunk(credentials.ChunkJob(
+        slug, fingerprint, key, template, tuple(voters), str(tmp_path), "lettres-test2"))
+    # A second run racing the first stores nothing twice.
+    assert credentials._store_chunk(factory, "cli:dsi", slug, again,
+                                    tmp_path / "lettres-test2.pdf")[0] == 0
+    with transaction(factory) as db:
+        assert db.query(Credential).filter_by(status="active").count() == 2

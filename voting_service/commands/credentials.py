@@ -49,8 +49,13 @@ def issue_command(election_id, out_dir, workers, batch_size, online_url):
         report = credentials_domain.issue_credentials(
             factory, actor(), election_id, Path(out_dir), _key_dir(), _online_url(online_url),
             workers=workers, chunk_size=batch_size, progress=bar.update)
+    for name in report.recovered:
+        click.echo(f"Recovered {name}: its credentials were stored before an interruption.")
     click.echo(f"{report.issued} credential(s) issued in {len(report.files)} letter file(s) "
                f"under {out_dir}.")
+    if report.withdrawn:
+        click.echo("Do NOT send the letters of these voters (no longer eligible, or issued "
+                   f"meanwhile by another run): {', '.join(report.withdrawn)}")
 
 
 @credentials.command("reissue")

@@ -4,8 +4,12 @@ For each voter a worker process draws a letter code, derives (protocol.md, crede
 login token and the public credential, hashes the token with argon2id and renders the letter.
 The code exists only in that worker's memory and in the PDF: the database receives the
 argon2id hash and the public credential. Chunks are committed one by one; a chunk's PDF is
-written under a temporary name and renamed only after its rows are committed, so a crash
-leaves no letter whose code the server does not know, and re-running issues the rest.
+written and synced under a temporary name, its rows are committed naming the file, then it is
+renamed. A crash leaves at worst a temporary file: the next run renames it if its rows were
+committed, or deletes it if they were not (its codes exist nowhere else), then issues the
+rest. Each chunk is stored under the election row's lock and only for voters still eligible
+and still without a credential, so a concurrent roll change or a second run cannot produce
+two active credentials or a credential for someone no longer eligible.
 """
 
 from __future__ import annotations
@@ -13,11 +17,12 @@ from __future__ import annotations
 import os
 import uuid
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from sqlalchemy import and_, exists, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..crypto.credential import derive_credential, generate_letter_code
@@ -73,6 +78,8 @@ def issue_chunk(job: ChunkJob) -> ChunkResult:
                                                                    voter.voter_number)))
     temp = Path(job.out_dir) / f".{job.name}.pdf.tmp"
     write_letter_file(job.letter_election, letters, temp)
+    with open(temp, "rb") as handle:
+        os.fsync(handle.fileno())
     return ChunkResult(rows, str(temp))
 
 
@@ -101,17 +108,35 @@ def _pending(session: Session, election: Election, after_id: int, limit: int):
 @dataclass
 class IssueReport:
     issued: int = 0
-    files: list[str] | None = None
+    files: list[str] = field(default_factory=list)
+    # Voters whose letter was printed but who lost eligibility (or got a credential from
+    # another run) meanwhile: their pages must not be sent, their codes open nothing.
+    withdrawn: list[str] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)
+
+
+def _sync_directory(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _store_chunk(factory: sessionmaker, actor: str, slug: str, result: ChunkResult,
-                 final: Path, revoke_first: bool = False) -> int:
+                 final: Path, revoke_first: bool = False) -> tuple[int, list[str]]:
+    """Commit a chunk's credentials, then give its letter file its final name.
+    Returns how many were stored and the voter numbers withdrawn."""
     now = utcnow()
     try:
         with transaction(factory) as db:
-            election = elections.get_election(db, slug)
+            election = elections.get_election(db, slug, lock=True)
+            if election.status not in ISSUABLE_STATES:
+                raise Conflict(f"the election became {election.status} during issuance",
+                               "cannot_issue")
+            ids = [voter_id for voter_id, _hash, _public in result.rows]
             if revoke_first:  # a reissue: the old credential dies in the same transaction
-                for voter_id, _hash, _public in result.rows:
+                for voter_id in ids:
                     revoked = db.execute(
                         update(Credential).where(Credential.voter_id == voter_id,
                                                  Credential.status == "active")
@@ -119,28 +144,55 @@ def _store_chunk(factory: sessionmaker, actor: str, slug: str, result: ChunkResu
                         .returning(Credential.public_key)).scalars().all()
                     audit.append(db, actor, "credentials.revoke",
                                  f"election:{slug}/voter-id:{voter_id}", {"revoked": revoked})
-            db.execute(insert(Credential.__table__), [
-                {"election_id": election.id, "voter_id": voter_id, "public_key": public,
-                 "status": "active", "questions": [], "issued_at": now}
-                for voter_id, _hash, public in result.rows])
-            db.execute(update(Voter), [{"id": voter_id, "login_hash": login_hash}
-                                       for voter_id, login_hash, _public in result.rows])
-            _copy_questions(db, [voter_id for voter_id, _h, _p in result.rows])
+            active = exists().where(and_(Credential.voter_id == Voter.id,
+                                         Credential.status == "active"))
+            still = dict(db.execute(select(Voter.id, Voter.questions).where(
+                Voter.id.in_(ids), Voter.eligible, ~active)).all())
+            rows = [row for row in result.rows if row[0] in still]
+            withdrawn = []
+            if len(rows) != len(result.rows):
+                withdrawn = sorted(db.execute(select(Voter.voter_number).where(
+                    Voter.id.in_(set(ids) - set(still)))).scalars())
+            if rows:
+                db.execute(insert(Credential.__table__), [
+                    {"election_id": election.id, "voter_id": voter_id, "public_key": public,
+                     "status": "active", "questions": still[voter_id],
+                     "letter_batch": final.name, "issued_at": now}
+                    for voter_id, _hash, public in rows])
+                db.execute(update(Voter), [{"id": voter_id, "login_hash": login_hash}
+                                           for voter_id, login_hash, _public in rows])
             audit.append(db, actor, "credentials.issue", f"election:{slug}",
-                         {"count": len(result.rows), "file": final.name})
+                         {"count": len(rows), "file": final.name, "withdrawn": withdrawn})
+    except IntegrityError:
+        Path(result.temp_pdf).unlink(missing_ok=True)
+        raise Conflict("another issuance stored credentials for the same voters at the same "
+                       "time: run the command again once it has finished",
+                       "issuance_conflict")
     except Exception:
         Path(result.temp_pdf).unlink(missing_ok=True)
         raise
     os.replace(result.temp_pdf, final)
-    return len(result.rows)
+    _sync_directory(final.parent)
+    return len(rows), withdrawn
 
 
-def _copy_questions(db: Session, voter_ids: list[int]) -> None:
-    rows = db.execute(select(Voter.id, Voter.questions).where(Voter.id.in_(voter_ids))).all()
-    questions = {row.id: row.questions for row in rows}
-    for credential in db.execute(select(Credential).where(
-            Credential.voter_id.in_(voter_ids), Credential.status == "active")).scalars():
-        credential.questions = questions[credential.voter_id]
+def recover_interrupted(factory: sessionmaker, slug: str, out_dir: Path) -> list[str]:
+    """Finish what a crash interrupted: rename temporary letter files whose credentials were
+    committed; delete the others (their codes were never stored)."""
+    recovered = []
+    for temp in sorted(Path(out_dir).glob(".*.pdf.tmp")):
+        final_name = temp.name[1:-len(".tmp")]
+        with transaction(factory) as db:
+            election = elections.get_election(db, slug)
+            committed = db.execute(select(Credential.id).where(
+                Credential.election_id == election.id,
+                Credential.letter_batch == final_name).limit(1)).first()
+        if committed:
+            os.replace(temp, temp.with_name(final_name))
+            recovered.append(final_name)
+        else:
+            temp.unlink()
+    return recovered
 
 
 def issue_credentials(factory: sessionmaker, actor: str, slug: str, out_dir: Path,
@@ -158,8 +210,8 @@ def issue_credentials(factory: sessionmaker, actor: str, slug: str, out_dir: Pat
     checkin_key = keystore.load_or_create(key_dir, keystore.CHECKIN_KEY)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    report = IssueReport(recovered=recover_interrupted(factory, slug, out_dir))
     run = utcnow().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    report = IssueReport(files=[])
     workers = workers or os.cpu_count() or 1
     after_id, index = 0, 0
     in_flight = {}
@@ -181,8 +233,9 @@ def issue_credentials(factory: sessionmaker, actor: str, slug: str, out_dir: Pat
             done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
             for future in done:
                 final = in_flight.pop(future)
-                count = _store_chunk(factory, actor, slug, future.result(), final)
+                count, withdrawn = _store_chunk(factory, actor, slug, future.result(), final)
                 report.issued += count
+                report.withdrawn.extend(withdrawn)
                 report.files.append(str(final))
                 if progress:
                     progress(count)

@@ -8,6 +8,7 @@ one happens. Asking for the state the election is already in is a no-op, not an 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,7 +44,12 @@ def list_elections(session: Session, public_only: bool = False) -> list[Election
     return list(session.execute(query).scalars())
 
 
+SLUG_RE = re.compile(manifest_schema.SLUG["pattern"])
+
+
 def get_election(session: Session, slug: str, lock: bool = False) -> Election:
+    if not isinstance(slug, str) or not SLUG_RE.fullmatch(slug):
+        raise NotFound(f"no election {slug[:70]!r}", "election_not_found")
     query = select(Election).where(Election.slug == slug).options(
         selectinload(Election.questions).selectinload(Question.projects),
         selectinload(Election.districts),
@@ -277,6 +283,8 @@ def transition(session: Session, actor: str, slug: str, target: str,
         election.fingerprint = sha256_hex(canonical)
     election.status = target
     election.updated_at = now
+    if target == "certified":
+        election.certified_at = now  # starts the retention period of personal data
     session.flush()
     audit.append(session, actor, f"election.{target}", f"election:{slug}",
                  {"from": source, "to": target, "fingerprint": election.fingerprint})

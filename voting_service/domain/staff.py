@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..store.models import STAFF_ROLES, ApiToken, Staff
 from ..store.types import utcnow
-from . import audit
+from . import audit, throttle
 from .errors import Conflict, InvalidInput, NotFound, Unauthenticated
 
 PERMISSIONS = (
@@ -71,7 +71,7 @@ def _password_ok(stored: str, password: str) -> bool:
 
 def create_staff(session: Session, actor: str, username: str, role: str, password: str,
                  display_name: str = "") -> Staff:
-    if not USERNAME_RE.match(username):
+    if not USERNAME_RE.fullmatch(username):
         raise InvalidInput("username: 2 to 64 characters among a-z 0-9 . _ -", "invalid_username")
     if role not in STAFF_ROLES:
         raise InvalidInput(f"role must be one of {', '.join(STAFF_ROLES)}", "invalid_role")
@@ -87,16 +87,36 @@ def create_staff(session: Session, actor: str, username: str, role: str, passwor
     return staff
 
 
-def authenticate(session: Session, username: str, password: str) -> Staff:
-    """Check a login; rotate the session nonce so any earlier session cookie dies."""
+@dataclass(frozen=True)
+class LoginResult:
+    ok: bool
+    staff: Staff | None = None
+    code: str = ""            # bad_credentials | locked
+    retry_after: int = 0
+
+
+def authenticate(session: Session, username: str, password: str, address: str = "",
+                 now: datetime | None = None) -> LoginResult:
+    """Check a login; rotate the session nonce so any earlier session cookie dies.
+
+    After 5 failures for a username (known or not) it is locked for a while, like voters'.
+    Returns the outcome rather than raising, so the caller commits the counters.
+    """
+    now = now or utcnow()
+    counter = throttle.counter(session, throttle.key("staff", username.lower()), now)
+    locked = throttle.seconds_locked(counter, now)
+    if locked:
+        return LoginResult(False, code="locked", retry_after=locked)
     staff = session.execute(select(Staff).where(Staff.username == username)).scalar_one_or_none()
     ok = _password_ok(staff.password_hash if staff else _DUMMY_HASH, password)
     if staff is None or not ok or not staff.active:
-        raise Unauthenticated("unknown username or wrong password", "bad_credentials")
+        throttle.record_failure(counter, now)
+        return LoginResult(False, code="bad_credentials")
+    throttle.record_success(counter)
     staff.session_nonce = secrets.token_hex(16)
-    staff.last_login_at = utcnow()
+    staff.last_login_at = now
     audit.append(session, f"staff:{username}", "staff.login", f"staff:{username}")
-    return staff
+    return LoginResult(True, staff=staff)
 
 
 def end_sessions(session: Session, staff: Staff) -> None:

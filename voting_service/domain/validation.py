@@ -19,10 +19,33 @@ StrictValidator = validators.extend(Draft202012Validator, type_checker=_STRICT_T
 _validators: dict[int, Draft202012Validator] = {}
 
 
+def _nul_path(value, path=()):
+    """The path of the first string holding a NUL character (no database stores one)."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        if isinstance(key, str) and "\x00" in key:
+            return path + (key,)
+        found = _nul_path(item, path + (key,))
+        if found is not None:
+            return found
+    return None
+
+
 def check(schema: dict, value, what: str = "body") -> None:
     validator = _validators.get(id(schema))
     if validator is None:
         validator = _validators[id(schema)] = StrictValidator(schema)
+    nul = _nul_path(value)
+    if nul is not None:
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in nul)
+        raise InvalidInput(f"{what}{where}: NUL characters are not allowed", "invalid_input")
     error = best_match(validator.iter_errors(value))
     if error is not None:
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)

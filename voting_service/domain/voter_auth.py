@@ -8,7 +8,8 @@
   the same answer: the roll cannot be enumerated through this door.
 * Failures are counted per (election, voter number) whether or not the number exists, so
   after 5 failures the number is locked for a cooling period, and a lock reveals nothing
-  either; staff can lift it (audit-logged). Attempts are also limited per client address.
+  either; staff can lift it (audit-logged). Failed attempts are also limited per client
+  address (generously: a household or a public network shares one address).
 * A successful login ends the voter's earlier sessions (rotation); sessions expire.
 
 `login` never raises for a refused attempt: it returns the outcome, so the caller commits the
@@ -17,7 +18,6 @@ failure counters before answering.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -25,16 +25,15 @@ from datetime import date, datetime, timedelta
 import nacl.exceptions
 import nacl.pwhash
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..store.models import Election, LoginThrottle, Voter, VoterSession
 from ..store.types import utcnow
-from . import audit
+from . import audit, throttle
 
-MAX_FAILURES = 5
-LOCK = timedelta(minutes=15)
-ADDRESS_LIMIT = 30           # attempts per address and window
+MAX_FAILURES = throttle.MAX_FAILURES
+LOCK = throttle.LOCK
+ADDRESS_LIMIT = 100          # failed attempts per client address and window
 ADDRESS_WINDOW = timedelta(minutes=10)
 SESSION_LIFETIME = timedelta(minutes=30)
 TOKEN_BYTES = 32
@@ -58,7 +57,7 @@ def _verify(stored: str, token: bytes) -> bool:
 
 
 def _key(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return throttle.key(*parts)
 
 
 def voter_key(election: Election, voter_number: str) -> str:
@@ -79,41 +78,24 @@ class LoginOutcome:
     retry_after: int = 0         # seconds, for locked and rate_limited
 
 
-def _throttle(session: Session, election: Election, key: str, now: datetime) -> LoginThrottle:
-    row = session.get(LoginThrottle, key, with_for_update=True)
-    if row is None:
-        try:
-            with session.begin_nested():
-                session.add(LoginThrottle(key=key, election_id=election.id, failures=0,
-                                          window_start=now))
-        except IntegrityError:
-            pass  # created concurrently: read it below
-        row = session.get(LoginThrottle, key, with_for_update=True, populate_existing=True)
-    return row
-
-
-def _count_attempt_from(session: Session, election: Election, address: str,
-                        now: datetime) -> int | None:
-    """Count one attempt for this address; seconds to wait if over the limit."""
-    row = _throttle(session, election, address_key(election, address), now)
+def _address_counter(session: Session, election: Election, address: str, now: datetime):
+    row = throttle.counter(session, address_key(election, address), now, election.id)
     if now - row.window_start >= ADDRESS_WINDOW:
         row.window_start, row.failures = now, 0
-    row.failures += 1
-    if row.failures > ADDRESS_LIMIT:
-        return int((row.window_start + ADDRESS_WINDOW - now).total_seconds()) + 1
-    return None
+    return row
 
 
 def login(session: Session, election: Election, voter_number: str, token: bytes,
           birth_date: date | None, address: str, now: datetime | None = None) -> LoginOutcome:
     now = now or utcnow()
-    wait = _count_attempt_from(session, election, address, now)
-    if wait is not None:
+    per_address = _address_counter(session, election, address, now)
+    if per_address.failures >= ADDRESS_LIMIT:
+        wait = int((per_address.window_start + ADDRESS_WINDOW - now).total_seconds()) + 1
         return LoginOutcome(False, "rate_limited", retry_after=wait)
-    throttle = _throttle(session, election, voter_key(election, voter_number), now)
-    if throttle.locked_until is not None and throttle.locked_until > now:
-        return LoginOutcome(False, "locked",
-                            retry_after=int((throttle.locked_until - now).total_seconds()) + 1)
+    per_voter = throttle.counter(session, voter_key(election, voter_number), now, election.id)
+    locked = throttle.seconds_locked(per_voter, now)
+    if locked:
+        return LoginOutcome(False, "locked", retry_after=locked)
     voter = session.execute(select(Voter).where(
         Voter.election_id == election.id, Voter.voter_number == voter_number)
     ).scalar_one_or_none()
@@ -124,13 +106,10 @@ def login(session: Session, election: Election, voter_number: str, token: bytes,
     if ok and not voter.eligible:
         ok = False
     if not ok:
-        throttle.failures += 1
-        if throttle.failures >= MAX_FAILURES:
-            throttle.locked_until = now + LOCK
-            throttle.failures = 0
+        throttle.record_failure(per_voter, now)
+        per_address.failures += 1
         return LoginOutcome(False, "bad_credentials")
-    throttle.failures = 0
-    throttle.locked_until = None
+    throttle.record_success(per_voter)
     session.execute(delete(VoterSession).where(VoterSession.voter_id == voter.id))
     clear = secrets.token_urlsafe(32)
     expires = now + SESSION_LIFETIME

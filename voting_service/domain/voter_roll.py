@@ -30,6 +30,7 @@ CHUNK = 2000
 VOTER_NUMBER_RE = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 POSTCODE_RE = re.compile(r"^\d{5}$")
 IMPORTABLE_STATES = ("draft", "frozen")
+MAX_REASON = 250  # the stored decision prefixes it with a short French phrase (300 max)
 
 
 @dataclass
@@ -69,6 +70,8 @@ def _parse_date(text: str) -> date:
 
 
 def _text(value: str, name: str, limit: int) -> str:
+    if "\x00" in value:
+        raise RowError(f"{name} contient un caractère nul")
     value = " ".join(value.split())
     if not value:
         raise RowError(f"{name} manquant")
@@ -136,7 +139,15 @@ def _rows(stream: BinaryIO, districts: dict[str, str], postcode_map: dict[str, s
     index = {name: header.index(name) for name in COLUMNS}
     reader = csv.reader(lines, delimiter=delimiter)
     seen: dict[str, int] = {}
-    for values in reader:
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:  # e.g. a field longer than the csv module accepts
+            report.rejected.append({"line": reader.line_num + 1,
+                                    "reason": f"ligne illisible ({str(error)[:80]})"})
+            continue
         line = reader.line_num + 1  # the header was read apart
         if line in bad_lines:
             report.rejected.append({"line": line, "reason": bad_lines.pop(line)})
@@ -147,7 +158,9 @@ def _rows(stream: BinaryIO, districts: dict[str, str], postcode_map: dict[str, s
             if len(values) != len(header):
                 raise RowError(f"{len(values)} champs au lieu de {len(header)}")
             number = values[index["numero_electeur"]].strip().upper()
-            if not VOTER_NUMBER_RE.match(number):
+            if any("\x00" in value for value in values):
+                raise RowError("la ligne contient un caractère nul")
+            if not VOTER_NUMBER_RE.fullmatch(number):
                 raise RowError(f"numéro d'électeur invalide « {number[:40]} »")
             if number in seen:
                 raise RowError(f"numéro d'électeur {number} déjà présent ligne {seen[number]}")
@@ -304,8 +317,9 @@ def set_override(session: Session, actor: str, election: Election, voter_number:
     if override not in (None, "include", "exclude"):
         raise InvalidInput("override must be include, exclude or none", "invalid_override")
     reason = " ".join(reason.split())
-    if override and not 3 <= len(reason) <= 300:
-        raise InvalidInput("a reason of 3 to 300 characters is required", "reason_required")
+    if override and not 3 <= len(reason) <= MAX_REASON:
+        raise InvalidInput(f"a reason of 3 to {MAX_REASON} characters is required",
+                           "reason_required")
     if election.status not in IMPORTABLE_STATES + ("open",):
         raise Conflict(f"eligibility is fixed once the vote closed (election is "
                        f"{election.status})", "roll_closed")
@@ -329,6 +343,9 @@ def find_voter(session: Session, election: Election, voter_number: str) -> Voter
     from .errors import NotFound
 
     voter_number = voter_number.upper()
+    if not VOTER_NUMBER_RE.fullmatch(voter_number):
+        raise NotFound(f"no voter {voter_number[:40]!r} on the roll of {election.slug!r}",
+                       "voter_not_found")
     voter = session.execute(select(Voter).where(Voter.election_id == election.id,
                                                 Voter.voter_number == voter_number)
                             ).scalar_one_or_none()

@@ -271,6 +271,8 @@ class Credential(Base):
     public_key: Mapped[str] = mapped_column(String(64))
     questions: Mapped[list[Any]]
     status: Mapped[str] = mapped_column(String(8), default="active")
+    # The letter file that carries this credential's code (crash recovery of issuance).
+    letter_batch: Mapped[str] = mapped_column(String(200), default="", server_default="")
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
 
@@ -309,8 +311,9 @@ class LoginThrottle(Base):
     __tablename__ = "login_throttle"
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id", ondelete="CASCADE"),
-                                             index=True)
+    # None for staff logins, which belong to no election.
+    election_id: Mapped[int | None] = mapped_column(
+        ForeignKey("elections.id", ondelete="CASCADE"), index=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_start: Mapped[datetime]
     locked_until: Mapped[datetime | None]

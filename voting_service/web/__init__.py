@@ -47,6 +47,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
 
+    @app.before_request
+    def _refuse_nul_characters():
+        # No database column can hold NUL, and no legitimate path or query carries one.
+        from flask import abort, request
+
+        if "\x00" in request.path or any("\x00" in key or "\x00" in value
+                                         for key, value in request.args.items(multi=True)):
+            abort(400)
+
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 
 from ..domain import elections
 from ..domain import staff as staff_domain
-from ..domain.errors import Unauthenticated
 from .auth import csrf_ok, csrf_token, current_staff, login_staff, page_requires
 from .db import unit_of_work
 from .errors import page_error
@@ -26,9 +27,13 @@ def _inject_csrf():
 
 
 def _safe_next(target: str | None) -> str:
-    # Only local paths: an open redirect would help phishing.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
+    """Only a path on this site: an open redirect would help phishing. Browsers drop tabs
+    and newlines and read backslashes as slashes, so those are refused outright."""
+    if (target and target.startswith("/") and target.isprintable() and "\\" not in target
+            and not target.startswith("//")):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
     return url_for("admin.dashboard")
 
 
@@ -36,17 +41,19 @@ def _safe_next(target: str | None) -> str:
 def login():
     failed = False
     if request.method == "POST":
-        username = request.form.get("username", "")[:64]
+        username = request.form.get("username", "")[:64].replace("\x00", "")
         password = request.form.get("password", "")[:1024]
-        try:
-            with unit_of_work() as db:
-                staff = staff_domain.authenticate(db, username, password)
-                login_staff(staff)
+        with unit_of_work() as db:  # commits the failure counters too
+            outcome = staff_domain.authenticate(db, username, password, request.remote_addr or "")
+            if outcome.ok:
+                login_staff(outcome.staff)
+        if outcome.ok:
             return redirect(_safe_next(request.args.get("next")))
-        except Unauthenticated:
-            failed = True
+        if outcome.code == "locked":
+            return render_template("admin/login.html", failed=False, locked=True), 429
+        failed = True
     status = 401 if failed else 200
-    return render_template("admin/login.html", failed=failed), status
+    return render_template("admin/login.html", failed=failed, locked=False), status
 
 
 @bp.post("/deconnexion")

@@ -10,7 +10,7 @@ from flask import g, jsonify, request
 
 from ..domain import credentials_public, elections, register, voter_auth, voter_roll
 from ..domain.errors import DomainError, InvalidInput, NotFound
-from ..domain.keystore import CHECKIN_KEY, load_or_create
+from ..domain.keystore import CHECKIN_KEY, load
 from ..letters.checkin_code import InvalidCheckinCode, parse_checkin_payload
 from .api import bp, json_body
 from .auth import public, requires
@@ -44,7 +44,7 @@ def _string(body: dict, name: str, limit: int = 200, required: bool = True) -> s
     value = body.get(name)
     if value is None and not required:
         return None
-    if not isinstance(value, str) or not value or len(value) > limit:
+    if not isinstance(value, str) or not value or len(value) > limit or "\x00" in value:
         raise InvalidInput(f"{name}: a non-empty string of at most {limit} characters",
                            "invalid_input")
     return value
@@ -57,7 +57,7 @@ def override_voter(slug: str, number: str):
     decision = _string(body, "decision", 10)
     if decision not in ("include", "exclude", "none"):
         raise InvalidInput("decision: include, exclude or none", "invalid_input")
-    reason = _string(body, "reason", 300, required=False) or ""
+    reason = _string(body, "reason", voter_roll.MAX_REASON, required=False) or ""
     with unit_of_work() as db:
         election = elections.get_election(db, slug, lock=True)
         voter = voter_roll.set_override(db, g.principal.name, election, number.upper(),
@@ -83,8 +83,9 @@ def voter_eligibility(slug: str, number: str):
 def unlock_voter(slug: str, number: str):
     with unit_of_work() as db:
         election = elections.get_election(db, slug)
-        lifted = voter_auth.unlock(db, g.principal.name, election, number.upper())
-    return jsonify({"voter_number": number.upper(), "unlocked": lifted})
+        voter = voter_roll.find_voter(db, election, number)
+        lifted = voter_auth.unlock(db, g.principal.name, election, voter.voter_number)
+    return jsonify({"voter_number": voter.voter_number, "unlocked": lifted})
 
 
 @bp.get("/elections/<slug>/credentials")
@@ -145,7 +146,7 @@ def check_in(slug: str):
     body = _object(json_body())
     payload = _string(body, "qr_payload", 300)
     point = _string(body, "polling_point", 64)
-    key = load_or_create(settings().key_dir, CHECKIN_KEY)
+    key = load(settings().key_dir, CHECKIN_KEY)
     try:
         code = parse_checkin_payload(key, payload)
     except InvalidCheckinCode as error:

@@ -135,7 +135,7 @@ LOGIN_OK = {
 OVERRIDE_BODY = {
     "type": "object",
     "properties": {"decision": {"enum": ["include", "exclude", "none"]},
-                   "reason": {"type": "string", "maxLength": 300}},
+                   "reason": {"type": "string", "maxLength": 250}},
     "required": ["decision"],
 }
 

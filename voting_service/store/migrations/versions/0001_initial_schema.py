@@ -136,6 +136,12 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_projects')),
     sa.UniqueConstraint('question_id', 'key', name=op.f('uq_projects_question_id_key'))
     )
+    _seed_audit_head()
+
+
+def _seed_audit_head() -> None:
+    # The single head row exists from the start, so the first appends lock it like any other.
+    op.execute("INSERT INTO audit_head (id, seq, entry_hash) VALUES (1, 0, '" + "0" * 64 + "')")
 
 
 def downgrade() -> None:

@@ -19,7 +19,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table('login_throttle',
     sa.Column('key', sa.String(length=64), nullable=False),
-    sa.Column('election_id', sa.Integer(), nullable=False),
+    sa.Column('election_id', sa.Integer(), nullable=True),
     sa.Column('failures', sa.Integer(), nullable=False),
     sa.Column('window_start', voting_service.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('locked_until', voting_service.store.types.UTCDateTime(timezone=True), nullable=True),
@@ -60,6 +60,7 @@ def upgrade() -> None:
     sa.Column('public_key', sa.String(length=64), nullable=False),
     sa.Column('questions', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=8), nullable=False),
+    sa.Column('letter_batch', sa.String(length=200), server_default='', nullable=False),
     sa.Column('issued_at', voting_service.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('revoked_at', voting_service.store.types.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("status IN ('active','revoked')", name=op.f('ck_credentials_status')),
