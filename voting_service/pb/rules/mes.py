@@ -376,30 +376,98 @@ def equal_shares(instance: Instance, ballots, *, satisfaction: str = "cost",
                     {"satisfaction": satisfaction, "budget_per_voter": share})
 
 
+# After this many sequential reruns, add1 evaluates the next increments on all cores.
+SEQUENTIAL_RUNS = 12
+
+
 def equal_shares_add1(instance: Instance, ballots, *, satisfaction: str = "cost",
-                      tie_break: str = DEFAULT_TIE_BREAK, increment: Number = 1) -> Outcome:
+                      tie_break: str = DEFAULT_TIE_BREAK, increment: Number = 1,
+                      workers: int | None = None) -> Outcome:
     """MES completed by raising every voter's starting budget by ``increment`` currency units
     at a time, rerunning MES each time: it stops with the first outcome that leaves no
     candidate project affordable within the real budget (exhaustive), or, as soon as an
-    outcome would cost more than the real budget, with the outcome before it."""
+    outcome would cost more than the real budget, with the outcome before it.
+
+    The scan is sequential by definition (outcomes are not monotone in the budget), but each
+    rerun is independent: past SEQUENTIAL_RUNS reruns, the next increments are evaluated
+    ahead in worker processes and the results read in order, so the first stopping point is
+    the same as in the sequential scan."""
     profile = as_profile(instance, ballots)
     if profile.num_voters == 0:
         return _no_voters("mes-add1", instance)
     engine = _EqualShares(instance, profile, satisfaction, tie_break)
     share = Fraction(instance.budget) / profile.num_voters
     previous, previous_share, runs = _Run([], list(engine.free)), share, 0
-    while True:
+    while runs < SEQUENTIAL_RUNS:
         run = engine.run(share)
         runs += 1
-        if engine.total_cost(run.selected) > instance.budget:
-            run, share = previous, previous_share
-            break
-        if engine.is_exhaustive(run.selected):
-            break
+        verdict = _add1_verdict(engine, run.selected)
+        if verdict == "over":
+            return _add1_outcome(engine, previous, previous_share, satisfaction, runs)
+        if verdict == "exhaustive":
+            return _add1_outcome(engine, run, share, satisfaction, runs)
         previous, previous_share = run, share
         share += increment
-    return _outcome("mes-add1", engine, run, satisfaction,
-                    {"satisfaction": satisfaction, "budget_per_voter": share, "runs": runs})
+    stop, last_share, more = _scan_ahead(engine, share, increment, workers)
+    runs += more
+    if stop == "over":
+        last_share -= increment
+        if last_share < share:  # the very first parallel step overshot
+            return _add1_outcome(engine, previous, previous_share, satisfaction, runs)
+    return _add1_outcome(engine, engine.run(last_share), last_share, satisfaction, runs)
+
+
+def _add1_verdict(engine: _EqualShares, selected: list[str]) -> str:
+    if engine.total_cost(selected) > engine.instance.budget:
+        return "over"
+    return "exhaustive" if engine.is_exhaustive(selected) else "continue"
+
+
+def _add1_outcome(engine, run, share, satisfaction, runs) -> Outcome:
+    return _outcome("mes-add1", engine, run, satisfaction, {
+        "satisfaction": satisfaction, "budget_per_voter": share, "runs": runs})
+
+
+_SCAN_ENGINE: _EqualShares | None = None  # inherited by forked workers
+
+
+def _scan_one(share: Fraction) -> str:
+    return _add1_verdict(_SCAN_ENGINE, _SCAN_ENGINE.run(share).selected)
+
+
+def _scan_ahead(engine: _EqualShares, share: Fraction, increment, workers: int | None):
+    """From `share` on, the first increment whose run is over budget or exhaustive:
+    (verdict, its share, runs evaluated in order up to it)."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _SCAN_ENGINE
+    workers = workers or os.cpu_count() or 1
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        runs = 0
+        while True:
+            verdict, runs = _add1_verdict(engine, engine.run(share).selected), runs + 1
+            if verdict != "continue":
+                return verdict, share, runs
+            share += increment
+    _SCAN_ENGINE = engine
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            pending, next_share, runs = [], share, 0
+            while True:
+                while len(pending) < 2 * workers:
+                    pending.append((next_share, pool.submit(_scan_one, next_share)))
+                    next_share += increment
+                current, future = pending.pop(0)
+                runs += 1
+                verdict = future.result()
+                if verdict != "continue":
+                    for _, later in pending:
+                        later.cancel()
+                    return verdict, current, runs
+    finally:
+        _SCAN_ENGINE = None
 
 
 def equal_shares_then_greedy(instance: Instance, ballots, *, satisfaction: str = "cost",
