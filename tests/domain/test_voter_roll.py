@@ -131,3 +131,11 @@ def test_overrides_and_rules_are_audited(factory):
     with transaction(factory) as db:
         actions = [e.action for e in db.query(AuditEntry).order_by(AuditEntry.seq)]
     assert actions[-3:] == ["voters.include", "voters.exclude", "voters.rules"]
+
+
+def test_district_map_errors_name_the_line():
+    with pytest.raises(InvalidInput, match="line 2: not UTF-8"):
+        voter_roll.read_district_map(csv_bytes("45000;centre\n").__class__(
+            b"45000;centre\n45\xe9;gare\n"))
+    with pytest.raises(InvalidInput, match="line 1: expected"):
+        voter_roll.read_district_map(csv_bytes("centre\n"))

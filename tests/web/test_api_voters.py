@@ -160,3 +160,26 @@ def test_public_credentials_list(client, tokens, slug, app_factory):
     assert listing["questions"] == {"ville": ["aa" * 32, "bb" * 32], "gare": ["bb" * 32]}
     assert listing["revoked"] == ["cc" * 32]
     assert "V001" not in str(listing)
+
+
+def test_import_with_a_district_map_over_multipart(client, tokens, slug, app_factory):
+    import io
+
+    response = client.post(
+        f"/api/v1/elections/{slug}/voters/import",
+        data={"roll": (io.BytesIO((HEADER + ROWS).encode()), "roll.csv"),
+              "districts": (io.BytesIO(b"code_postal;quartier\n45100;gare\n"), "map.csv")},
+        content_type="multipart/form-data", headers=bearer(tokens["admin"]))
+    assert response.status_code == 200 and response.get_json()["imported"] == 4
+    with transaction(app_factory) as db:
+        assert db.query(Voter).filter_by(voter_number="V004").one().questions == ["ville", "gare"]
+    bad_map = client.post(
+        f"/api/v1/elections/{slug}/voters/import",
+        data={"roll": (io.BytesIO((HEADER + ROWS).encode()), "roll.csv"),
+              "districts": (io.BytesIO(b"quartier sans code\n"), "map.csv")},
+        content_type="multipart/form-data", headers=bearer(tokens["admin"]))
+    assert bad_map.status_code == 422
+    assert bad_map.get_json()["error"]["code"] == "invalid_district_map"
+    missing = client.post(f"/api/v1/elections/{slug}/voters/import", data={"x": "y"},
+                          content_type="multipart/form-data", headers=bearer(tokens["admin"]))
+    assert missing.status_code == 422

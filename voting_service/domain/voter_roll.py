@@ -84,7 +84,10 @@ def read_district_map(stream: BinaryIO) -> dict[str, str]:
     """`code_postal;quartier` lines (a header is optional) → {postcode: district}."""
     mapping = {}
     for number, raw in enumerate(stream, start=1):
-        line = raw.decode("utf-8-sig", errors="strict").strip()
+        try:
+            line = raw.decode("utf-8-sig").strip()
+        except UnicodeDecodeError:
+            raise InvalidInput(f"district map, line {number}: not UTF-8", "invalid_district_map")
         if not line or line.lower().startswith("code_postal"):
             continue
         parts = re.split(r"[;,]", line)

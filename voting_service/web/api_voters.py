@@ -22,14 +22,27 @@ ROLL_MAX_BYTES = 64 * 1024 * 1024
 @bp.post("/elections/<slug>/voters/import")
 @requires("voters:write")
 def import_voters(slug: str):
+    """The roll as a text/csv body, or as multipart/form-data with a `roll` file and an
+    optional `districts` file (code_postal;quartier) used where a row's quartier is empty."""
     request.max_content_length = ROLL_MAX_BYTES
-    if request.mimetype not in ("text/csv", "application/octet-stream"):
-        raise DomainError("send the roll as text/csv", "unsupported_media_type").with_status(415)
+    postcode_map = None
+    if request.mimetype == "multipart/form-data":
+        roll = request.files.get("roll")
+        if roll is None:
+            raise InvalidInput("the multipart body needs a 'roll' file", "invalid_input")
+        stream = roll.stream
+        districts = request.files.get("districts")
+        if districts is not None:
+            postcode_map = voter_roll.read_district_map(districts.stream)
+    elif request.mimetype in ("text/csv", "application/octet-stream"):
+        stream = io.BytesIO(request.get_data(cache=False))
+    else:
+        raise DomainError("send the roll as text/csv or multipart/form-data",
+                          "unsupported_media_type").with_status(415)
     all_or_nothing = request.args.get("all_or_nothing", "false").lower() in ("1", "true", "yes")
-    stream = io.BytesIO(request.get_data(cache=False))
     with unit_of_work() as db:
         election = elections.get_election(db, slug, lock=True)
-        report = voter_roll.import_roll(db, g.principal.name, election, stream,
+        report = voter_roll.import_roll(db, g.principal.name, election, stream, postcode_map,
                                         all_or_nothing=all_or_nothing)
     return jsonify(report.to_json())
 

@@ -267,8 +267,18 @@ def openapi_document() -> dict:
                                "nom;prenoms;date_naissance;adresse;code_postal;quartier)",
                     "parameters": [SLUG_PARAM, {"name": "all_or_nothing", "in": "query",
                                                 "schema": {"enum": ["true", "false"]}}],
-                    "requestBody": {"required": True,
-                                    "content": {"text/csv": {"schema": {"type": "string"}}}},
+                    "requestBody": {"required": True, "content": {
+                        "text/csv": {"schema": {"type": "string"}},
+                        "multipart/form-data": {"schema": {
+                            "type": "object",
+                            "properties": {
+                                "roll": {"type": "string", "format": "binary"},
+                                "districts": {"type": "string", "format": "binary",
+                                              "description": "code_postal;quartier lines"},
+                            },
+                            "required": ["roll"],
+                        }},
+                    }},
                     "responses": {**_ok(IMPORT_REPORT, "Import report"),
                                   **_errors(*WRITE_ERRORS)},
                 }
