@@ -51,6 +51,7 @@ def main() -> None:
         started = time.perf_counter()
         with open(roll, newline="", encoding="utf-8") as handle:
             parsed = sum(1 for _ in csv.reader(handle, delimiter=";"))
+        assert parsed == args.rows + 1  # the header, then one line per voter
         reference = time.perf_counter() - started
 
         results = {}

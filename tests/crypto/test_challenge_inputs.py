@@ -20,7 +20,7 @@ import types
 
 import pytest
 
-from voting_service.crypto import (chaum_pedersen, disjunctive, dkg, encryption_proof, recipes,
+from voting_service.crypto import (chaum_pedersen, disjunctive, dkg, recipes,
                                    schnorr, shuffle, signature, threshold, transcript)
 from voting_service.crypto.credential import derive_credential, generate_letter_code
 from voting_service.crypto.elgamal import KeyPair, encrypt, encrypt_vector, random_scalars

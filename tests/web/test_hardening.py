@@ -5,7 +5,7 @@ import pytest
 from tests.conftest import bearer
 from tests.voters_helpers import HEADER, ROWS, make_election
 from voting_service.store.db import transaction
-from voting_service.store.models import AuditEntry, Voter
+from voting_service.store.models import AuditEntry
 
 
 @pytest.fixture

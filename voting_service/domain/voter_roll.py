@@ -12,7 +12,7 @@ import csv
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import BinaryIO, Callable, Iterator
 
 from sqlalchemy import insert, select, text, update
