@@ -93,9 +93,10 @@ def test_unknown_numbers_take_similar_time(factory, slug):
     for i in range(4):  # under the lock threshold for both numbers
         known.append(timed("V001", f"10.1.0.{i}"))  # V001 has a real argon2id hash
         unknown.append(timed("V998", f"10.2.0.{i}"))
-    # Both paths run one argon2id verification; a missing one would be ~100× faster.
+    # Both paths run one argon2id verification; a missing one would be ~100× faster, so
+    # these wide bounds still catch it while tolerating a busy machine.
     ratio = statistics.median(unknown) / statistics.median(known)
-    assert 0.5 < ratio < 2.0, (known, unknown)
+    assert 0.33 < ratio < 3.0, (known, unknown)
 
 
 def test_rate_limit_per_address(factory, slug):
