@@ -48,3 +48,25 @@ def test_app_refuses_to_start_in_production_without_key(tmp_path, monkeypatch):
     monkeypatch.delenv("VOTING_MODE", raising=False)
     with pytest.raises(ConfigError):
         create_app({"VOTING_INSTANCE_DIR": str(tmp_path)})
+
+
+def test_trusted_proxies_give_the_client_address(tmp_path):
+    from flask import request
+
+    from voting_service.web import create_app
+
+    app = create_app({"VOTING_MODE": "test", "VOTING_SECRET_KEY": "k" * 40,
+                      "VOTING_DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+                      "VOTING_TRUSTED_PROXIES": "1"})
+    seen = {}
+
+    @app.get("/whoami-test")
+    def _whoami():
+        seen["addr"] = request.remote_addr
+        return ""
+
+    app.test_client().get("/whoami-test", headers={"X-Forwarded-For": "203.0.113.7"},
+                          environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert seen["addr"] == "203.0.113.7"
+    with pytest.raises(ConfigError):
+        load_settings({"VOTING_SECRET_KEY": "k" * 40, "VOTING_TRUSTED_PROXIES": "many"})

@@ -28,6 +28,7 @@ class Settings:
     log_format: str
     max_body_bytes: int = 1024 * 1024
     session_hours: int = 8
+    trusted_proxies: int = 0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -69,7 +70,14 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         log_format=log_format,
         max_body_bytes=int(env.get("VOTING_MAX_BODY_BYTES", 1024 * 1024)),
         session_hours=int(env.get("VOTING_SESSION_HOURS", 8)),
+        trusted_proxies=_proxies(env.get("VOTING_TRUSTED_PROXIES", "0")),
     )
+
+
+def _proxies(text: str) -> int:
+    if not text.isdigit() or int(text) > 5:
+        raise ConfigError("VOTING_TRUSTED_PROXIES must be a number of proxies from 0 to 5")
+    return int(text)
 
 
 def _development_secret(instance_dir: Path) -> str:

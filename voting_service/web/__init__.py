@@ -31,6 +31,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         TESTING=settings.mode == "test",
         JSON_SORT_KEYS=False,
     )
+    if settings.trusted_proxies:
+        # Behind the reverse proxy every request comes from 127.0.0.1: take the client
+        # address (login rate limits) and scheme from the headers the proxies set.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,
+                                x_proto=settings.trusted_proxies)
     engine = make_engine(settings.database_url)
     app.extensions["voting"] = {
         "settings": settings,
