@@ -189,8 +189,7 @@ def elections_show(election_id):
     """Print the manifest, status and fingerprint as JSON."""
     with transaction(sessions()) as db:
         election = elections.get_election(db, election_id)
-        body = {"status": election.status, "fingerprint": election.fingerprint,
-                "manifest": elections.manifest(election)}
+        body = elections.published_view(election)
     click.echo(json.dumps(body, ensure_ascii=False, indent=2))
 
 

@@ -90,18 +90,23 @@ def letter_election(election: Election, online_url: str) -> LetterElection:
                           online_url=online_url)
 
 
-def _voter_data(row) -> VoterLetterData:
-    return VoterLetterData(row.id, row.voter_number, f"{row.first_names} {row.last_name}",
-                           (row.address, f"{row.postcode} {row.city}"))
+def _voter_data(voter, city: str) -> VoterLetterData:
+    """From a Voter or a row with the same column names."""
+    return VoterLetterData(voter.id, voter.voter_number,
+                           f"{voter.first_names} {voter.last_name}",
+                           (voter.address, f"{voter.postcode} {city}"))
+
+
+def _without_active_credential():
+    return ~exists().where(and_(Credential.voter_id == Voter.id, Credential.status == "active"))
 
 
 def _pending(session: Session, election: Election, after_id: int, limit: int):
-    active = exists().where(and_(Credential.voter_id == Voter.id, Credential.status == "active"))
     return session.execute(
         select(Voter.id, Voter.voter_number, Voter.first_names, Voter.last_name, Voter.address,
-               Voter.postcode, Election.city)
-        .join(Election, Election.id == Voter.election_id)
-        .where(Voter.election_id == election.id, Voter.eligible, ~active, Voter.id > after_id)
+               Voter.postcode)
+        .where(Voter.election_id == election.id, Voter.eligible, _without_active_credential(),
+               Voter.id > after_id)
         .order_by(Voter.id).limit(limit)).all()
 
 
@@ -144,10 +149,8 @@ def _store_chunk(factory: sessionmaker, actor: str, slug: str, result: ChunkResu
                         .returning(Credential.public_key)).scalars().all()
                     audit.append(db, actor, "credentials.revoke",
                                  f"election:{slug}/voter-id:{voter_id}", {"revoked": revoked})
-            active = exists().where(and_(Credential.voter_id == Voter.id,
-                                         Credential.status == "active"))
             still = dict(db.execute(select(Voter.id, Voter.questions).where(
-                Voter.id.in_(ids), Voter.eligible, ~active)).all())
+                Voter.id.in_(ids), Voter.eligible, _without_active_credential())).all())
             rows = [row for row in result.rows if row[0] in still]
             withdrawn = []
             if len(rows) != len(result.rows):
@@ -226,7 +229,7 @@ def issue_credentials(factory: sessionmaker, actor: str, slug: str, out_dir: Pat
                 index += 1
                 name = f"lettres-{slug}-{run}-{index:04d}"
                 job = ChunkJob(slug, fingerprint, checkin_key, template,
-                               tuple(_voter_data(r) for r in rows), str(out_dir), name)
+                               tuple(_voter_data(r, election.city) for r in rows), str(out_dir), name)
                 in_flight[pool.submit(issue_chunk, job)] = out_dir / f"{name}.pdf"
             if not in_flight:
                 break
@@ -248,10 +251,9 @@ def count_pending(factory: sessionmaker, slug: str) -> int:
 
     with transaction(factory) as db:
         election = elections.get_election(db, slug)
-        active = exists().where(and_(Credential.voter_id == Voter.id,
-                                     Credential.status == "active"))
         return db.execute(select(func.count()).select_from(Voter).where(
-            Voter.election_id == election.id, Voter.eligible, ~active)).scalar_one()
+            Voter.election_id == election.id, Voter.eligible,
+            _without_active_credential())).scalar_one()
 
 
 def reissue(factory: sessionmaker, actor: str, slug: str, voter_number: str, out_dir: Path,
@@ -268,9 +270,7 @@ def reissue(factory: sessionmaker, actor: str, slug: str, voter_number: str, out
             raise Conflict(f"not eligible: {voter.eligibility_reason}", "not_eligible")
         fingerprint = bytes.fromhex(election.fingerprint)
         template = letter_election(election, online_url)
-        data = VoterLetterData(voter.id, voter.voter_number,
-                               f"{voter.first_names} {voter.last_name}",
-                               (voter.address, f"{voter.postcode} {election.city}"))
+        data = _voter_data(voter, election.city)
     checkin_key = keystore.load_or_create(key_dir, keystore.CHECKIN_KEY)
     name = f"lettre-{slug}-{voter_number}-{utcnow().strftime('%Y%m%dT%H%M%S')}"
     result = issue_chunk(ChunkJob(slug, fingerprint, checkin_key, template, (data,),

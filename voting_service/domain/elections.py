@@ -226,6 +226,12 @@ def manifest(election: Election) -> dict:
     }
 
 
+def published_view(election: Election) -> dict:
+    """The manifest with its lifecycle status and fingerprint, as the API and CLI show it."""
+    return {"status": election.status, "fingerprint": election.fingerprint,
+            "manifest": manifest(election)}
+
+
 def _freeze_checks(election: Election) -> None:
     """Freezing needs every question's ballot format to be buildable on its projects (the
     same check the ballot encoding and the tally will rely on)."""

@@ -22,7 +22,7 @@ from ..store.models import Credential, Election, Participation, Voter
 from ..store.types import utcnow
 from . import audit
 from .eligibility import decide, last_voting_day
-from .errors import Conflict, InvalidInput
+from .errors import Conflict, InvalidInput, NotFound
 
 COLUMNS = ("numero_electeur", "nom", "prenoms", "date_naissance", "adresse", "code_postal",
            "quartier")
@@ -353,8 +353,6 @@ def set_override(session: Session, actor: str, election: Election, voter_number:
 
 def find_voter(session: Session, election: Election, voter_number: str) -> Voter:
     """Voter numbers are case-insensitive (kept in upper case)."""
-    from .errors import NotFound
-
     voter_number = voter_number.upper()
     if not VOTER_NUMBER_RE.fullmatch(voter_number):
         raise NotFound(f"no voter {voter_number[:40]!r} on the roll of {election.slug!r}",

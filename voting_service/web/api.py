@@ -50,19 +50,14 @@ def create_election():
     with unit_of_work() as db:
         election = elections.create_election(db, g.principal.name, body)
         election = elections.get_election(db, election.slug)
-        return jsonify(manifest_view(election)), 201
-
-
-def manifest_view(election) -> dict:
-    return {"status": election.status, "fingerprint": election.fingerprint,
-            "manifest": elections.manifest(election)}
+        return jsonify(elections.published_view(election)), 201
 
 
 @bp.get("/elections/<slug>")
 @requires("elections:read")
 def get_election(slug: str):
     with unit_of_work() as db:
-        return jsonify(manifest_view(elections.get_election(db, slug)))
+        return jsonify(elections.published_view(elections.get_election(db, slug)))
 
 
 @bp.put("/elections/<slug>/questions/<question>/projects")
@@ -72,7 +67,7 @@ def put_projects(slug: str, question: str):
     with unit_of_work() as db:
         elections.put_projects(db, g.principal.name, slug, question, body)
         election = elections.get_election(db, slug)
-        return jsonify(manifest_view(election))
+        return jsonify(elections.published_view(election))
 
 
 @bp.get("/elections/<slug>/status")
