@@ -7,7 +7,7 @@ import pytest
 
 from tests.factories import manifest_body, projects_body
 from voting_service.domain import audit, elections
-from voting_service.domain.canonical import canonical_bytes, sha256_hex
+from voting_service.record.canonical import canonical_bytes, sha256_hex
 from voting_service.domain.errors import Conflict, InvalidInput, NotFound
 from voting_service.store.db import transaction
 from voting_service.store.models import AuditEntry

@@ -21,7 +21,7 @@ from ..pb.rules import RuleSpecError, check_rule_spec
 from ..store.models import District, Election, PollingPoint, Project, Question
 from ..store.types import utcnow
 from . import audit, manifest_schema
-from .canonical import canonical_bytes, sha256_hex
+from ..record.canonical import canonical_bytes, sha256_hex
 from .errors import Conflict, InvalidInput, NotFound
 from .validation import check, iso, parse_datetime
 
