@@ -74,6 +74,8 @@ class Election(Base):
     # How credentials were made: 'server' (one machine) or 'authority' (separate machine).
     credential_path: Mapped[str | None] = mapped_column(String(16))
     authority_key: Mapped[str | None] = mapped_column(String(64))
+    # The authority's signature of the credential list it handed over (record/credentials.py).
+    authority_list_signature: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -281,6 +283,10 @@ class Credential(Base):
     # SHA-256 of the secret printed in the letter's check-in QR: a reissued letter's QR no
     # longer matches an active credential.
     checkin_hash: Mapped[str | None] = mapped_column(String(64))
+    # A reissue: the public credential this one replaces, and the authority's signature of
+    # that replacement (none on the one-machine path).
+    replaces: Mapped[str | None] = mapped_column(String(64))
+    reissue_signature: Mapped[str | None] = mapped_column(String(128))
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
 

@@ -21,8 +21,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('election_key', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('credential_path', sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column('authority_key', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('authority_list_signature', sa.String(length=128), nullable=True))
     with op.batch_alter_table('credentials', schema=None) as batch_op:
         batch_op.add_column(sa.Column('checkin_hash', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('replaces', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('reissue_signature', sa.String(length=128), nullable=True))
     with op.batch_alter_table('participation', schema=None) as batch_op:
         batch_op.add_column(sa.Column('checkin_event', sa.String(length=64), nullable=True))
 
@@ -112,8 +115,11 @@ def downgrade() -> None:
     with op.batch_alter_table('participation', schema=None) as batch_op:
         batch_op.drop_column('checkin_event')
     with op.batch_alter_table('credentials', schema=None) as batch_op:
+        batch_op.drop_column('reissue_signature')
+        batch_op.drop_column('replaces')
         batch_op.drop_column('checkin_hash')
     with op.batch_alter_table('elections', schema=None) as batch_op:
+        batch_op.drop_column('authority_list_signature')
         batch_op.drop_column('authority_key')
         batch_op.drop_column('credential_path')
         batch_op.drop_column('election_key')
