@@ -36,12 +36,13 @@ PERMISSIONS = (
     "voters:read",          # a person's eligibility decision
     "voters:write",         # roll import, eligibility rules and overrides
     "voters:unlock",        # lift a voter's login lock after checking their identity
+    "kiosks:manage",        # enrol and revoke polling-point kiosks
 )
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"elections:read", "elections:write", "elections:transition",
                         "staff:manage", "audit:read", "voters:read", "voters:write",
-                        "voters:unlock"}),
+                        "voters:unlock", "kiosks:manage"}),
     "officer": frozenset({"elections:read", "checkin", "voters:read", "voters:unlock"}),
     "trustee": frozenset({"elections:read", "ceremony"}),
     "auditor": frozenset({"elections:read", "audit:read", "results:read"}),

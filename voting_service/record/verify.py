@@ -485,6 +485,15 @@ def verify_record(record: Record, workers: int | None = None,
     return report
 
 
+def policy_counts(events: list[Event]) -> tuple[int, dict[str, int]]:
+    """The counting policy over the events so far, without the costly crypto checks: how
+    many ballots were cast, and how many count per question. The service writes these
+    into the closing event; the verifier recomputes them from the record."""
+    walk = _Walk(Record(events=events))
+    walk.run()
+    return walk.ballots_cast, {q: len(t) for q, t in walk.counted().items()}
+
+
 def _check_chunk(tasks: list[tuple]) -> list[str | None]:
     return [_check_ballot_crypto(*task) for task in tasks]
 

@@ -7,7 +7,7 @@ from flask import Blueprint, g, jsonify, request
 from ..domain import elections
 from ..domain.errors import DomainError
 from .auth import public, requires
-from .db import unit_of_work
+from .db import settings, unit_of_work
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -85,7 +85,8 @@ def transition(slug: str):
         raise DomainError("the body must be an object with a string field 'to'",
                           "invalid_input").with_status(422)
     with unit_of_work() as db:
-        result = elections.transition(db, g.principal.name, slug, body["to"])
+        result = elections.transition(db, g.principal.name, slug, body["to"],
+                                      key_dir=settings().key_dir)
         view = elections.status_view(result.election)
     view["changed"] = result.changed
     return jsonify(view), 200
