@@ -294,7 +294,7 @@ class World:
                                     head_time(last.seq + 60), WITNESS_NAME)]
 
     def counted(self) -> dict[str, list[str]]:
-        """What the policy must count (§11.6), by hand: per question, in credential order."""
+        """What the policy must count (§11.4), by hand: per question, in credential order."""
         by_credential = {"nord": {self.public("A"): self.trackers["A-nord-1"],
                                   self.public("B"): self.trackers["B-nord-kiosk"]},
                          "ville": {self.public("A"): self.trackers["A-ville-2"],
