@@ -544,6 +544,12 @@ def negative_vectors(world: World) -> dict[str, Any]:
     e = chain.append("closing", {"ballots_cast": 8, "ballots_counted": {"nord": 2, "ville": 4}})
     case("wrong_closing_counts", "the closing claims 4 counted ballots for ville, the policy "
          "gives 3", len(base) - 1, [e], "counting", e.seq)
+    # A ballot after the closing.
+    chain = after(len(base))
+    world.online("after-closing", "C", "ville", ["V2"], rng=rng)
+    e = world.cast("after-closing", chain=chain)
+    case("ballot_after_closing", "C's first ballot, appended after the closing",
+         len(base), [e], "lifecycle", e.seq)
     # A signed head whose hash is not the record's event at that height.
     height = world.seq_of["B-nord-1"]
     rewritten = sign_head(world.service, fp, height, hashlib.sha256(b"another").digest(),
