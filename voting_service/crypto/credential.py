@@ -26,7 +26,7 @@ multiplication.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .errors import LetterCodeChecksumError, LetterCodeError
 from .group import Point, Rng, Scalar, system_rng
@@ -115,11 +115,14 @@ def public_credential(code: str, election: bytes) -> Point:
 
 @dataclass(frozen=True)
 class Credential:
-    """Everything a voter's device derives from a letter code."""
+    """Everything a voter's device derives from a letter code.
 
-    code: str
-    login_token: bytes
-    secret: Scalar
+    Only the public credential appears in ``repr`` (and so in ``str``, f-strings and log
+    lines): the code, the login token and the secret each let someone vote or log in."""
+
+    code: str = field(repr=False)
+    login_token: bytes = field(repr=False)
+    secret: Scalar = field(repr=False)
     public: Point
 
 

@@ -29,7 +29,7 @@ or share (to bias or learn the key): it only sees ciphertexts under keys it does
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 from typing import Any, Sequence
 
 from cryptography.exceptions import InvalidTag
@@ -64,9 +64,10 @@ def check_parameters(threshold: int, count: int) -> None:
 @dataclass(frozen=True)
 class TrusteeIdentity:
     """A trustee's long-term identity key pair. The public part is registered out of band
-    before the ceremony; the secret part signs the trustee's ceremony messages."""
+    before the ceremony; the secret part signs the trustee's ceremony messages.
+    ``repr`` shows the public part only."""
 
-    secret: Scalar
+    secret: Scalar = dataclass_field(repr=False)
     public: Point
 
     @classmethod
@@ -188,10 +189,11 @@ class ElectionKey:
 
 @dataclass(frozen=True)
 class TrusteeKey:
-    """Trustee j's secret share x_j, with the public election key it belongs to."""
+    """Trustee j's secret share x_j, with the public election key it belongs to.
+    ``repr`` leaves the share out."""
 
     trustee: int
-    share: Scalar
+    share: Scalar = dataclass_field(repr=False)
     election_key: ElectionKey
 
 

@@ -8,7 +8,7 @@ the difference of the messages).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from .codec import read_point
@@ -52,7 +52,9 @@ def vector_from_json(obj: Any, width: int | None = None) -> CiphertextVector:
 
 @dataclass(frozen=True)
 class KeyPair:
-    secret: Scalar
+    """An ElGamal (or signature) key pair; ``repr`` shows the public key only."""
+
+    secret: Scalar = field(repr=False)
     public: Point
 
     @classmethod

@@ -7,7 +7,7 @@ raises a subclass of ``CryptoError``; nothing here reads files or the network.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 from typing import Any, Sequence
 
 from . import embedding, encryption_proof, shuffle, signature, threshold
@@ -105,9 +105,10 @@ class Ballot:
 @dataclass(frozen=True)
 class BallotOpening:
     """The encryption randomness, kept on the device: revealed only if the voter challenges
-    the ballot (which then can never be cast)."""
+    the ballot (which then can never be cast). Kept out of ``repr``: it decrypts the
+    ballot."""
 
-    randomness: tuple[Scalar, ...]
+    randomness: tuple[Scalar, ...] = dataclass_field(repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {"randomness": [r.hex() for r in self.randomness]}
