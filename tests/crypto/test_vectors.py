@@ -92,7 +92,8 @@ def test_ceremony_vectors_verify():
     assert key.to_json() == v["election_key"]
     ciphertexts = [vector_from_json(c) for c in v["ciphertexts"]]
     partials = [threshold.PartialDecryption.from_json(p) for p in v["partial_decryptions"]]
-    points = recipes.verify_and_combine(key, election, ciphertexts, partials, workers=1)
+    points, dropped = recipes.verify_and_combine(key, election, ciphertexts, partials, workers=1)
+    assert dropped == ()
     assert [recipes.decode_plaintext(p).hex() for p in points] == v["plaintexts"]
 
 

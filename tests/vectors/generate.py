@@ -344,7 +344,8 @@ def ceremony_vectors() -> dict[str, Any]:
                 rows.append({"nonce": nonce.hex(), "a": Point.base_mul(nonce).hex(),
                              "b": (ct.alpha * nonce).hex()})
         proof_details.append({"trustee": k.trustee, "components": rows})
-    plaintexts = threshold.combine(election_key, ciphertexts, partials, workers=1)
+    plaintexts, _ = threshold.verify_and_combine(election_key, ELECTION, ciphertexts, partials,
+                                                 workers=1)
     return {
         "seed": "vectors/ceremony", "election": ELECTION.hex(), "threshold": 2, "count": 3,
         "identity_secrets": [i.secret.hex() for i in identities],

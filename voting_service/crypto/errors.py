@@ -78,7 +78,12 @@ class PartialDecryptionError(InvalidProofError):
 
 
 class NotEnoughSharesError(CryptoError):
-    """Fewer distinct trustees than the threshold tried to combine a decryption."""
+    """Fewer verified partial decryptions than the threshold; ``dropped`` holds the
+    ``PartialDecryptionError`` of every trustee left out (naming the faulty ones)."""
+
+    def __init__(self, message: str, *, dropped: tuple[PartialDecryptionError, ...] = ()):
+        super().__init__(message)
+        self.dropped = dropped
 
 
 class EmbeddingError(CryptoError):

@@ -20,7 +20,7 @@ from .errors import DecodingError, InvalidProofError, ParameterError
 from .group import Point, Rng, Scalar, system_rng
 from .shuffle import ShuffleProof
 from .signature import Signature
-from .threshold import PartialDecryption
+from .threshold import Combination, PartialDecryption
 from .transcript import Transcript
 
 __all__ = [
@@ -200,11 +200,14 @@ def verify_partial_decryption(election_key: ElectionKey, election: bytes,
 def verify_and_combine(election_key: ElectionKey, election: bytes,
                        ciphertexts: Sequence[CiphertextVector],
                        partials: Sequence[PartialDecryption], workers: int | None = None
-                       ) -> list[tuple[Point, ...]]:
-    """Verify every partial decryption (naming any faulty trustee), then combine them."""
-    for partial in partials:
-        threshold.verify_partial_decryption(election_key, election, ciphertexts, partial, workers)
-    return threshold.combine(election_key, ciphertexts, partials, workers)
+                       ) -> Combination:
+    """Verify every partial decryption, drop the faulty ones, combine the rest.
+
+    Returns ``(plaintexts, dropped)``: the plaintext points of each ciphertext vector and
+    the ``PartialDecryptionError`` of each dropped trustee (``.trustee``, ``.position``).
+    Raises ``NotEnoughSharesError`` naming them if fewer than t verified trustees remain.
+    """
+    return threshold.verify_and_combine(election_key, election, ciphertexts, partials, workers)
 
 
 def decode_plaintext(points: Sequence[Point]) -> bytes:

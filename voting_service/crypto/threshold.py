@@ -7,13 +7,15 @@ The proof's context is the transcript: domain "threshold/partial-decryption", by
 "election", integer "trustee" j; then §6.2 with G1 = G, H1 = X_j, G2 = α, H2 = D.
 
 Any set S of at least t distinct trustees recovers x·α = Σ_{j∈S} λ_j·D_j with
-λ_j = Π_{k∈S, k≠j} k / (k − j) mod ℓ, and the message M = β − x·α.
+λ_j = Π_{k∈S, k≠j} k / (k − j) mod ℓ, and the message M = β − x·α. Combination is only
+reachable through ``verify_and_combine``, which verifies every partial decryption first
+and drops (and reports) the trustees whose proofs fail.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 from . import parallel
 from .codec import field, read_int, read_point, read_scalar
@@ -178,25 +180,54 @@ def lagrange_coefficients(trustees: Sequence[int]) -> dict[int, int]:
     return coefficients
 
 
-def combine(key: ElectionKey, ciphertexts: Sequence[CiphertextVector],
-            partials: Sequence[PartialDecryption], workers: int | None = None
-            ) -> list[tuple[Point, ...]]:
-    """Plaintext points from the partial decryptions of at least t distinct trustees.
+class Combination(NamedTuple):
+    """The result of ``verify_and_combine``: the plaintext points (one tuple per ciphertext
+    vector, in order) and the partial decryptions that were dropped, each as the error
+    that names its trustee and the first failing position."""
 
-    The partial decryptions must already be verified (see ``verify_partial_decryption``).
+    plaintexts: list[tuple[Point, ...]]
+    dropped: tuple[PartialDecryptionError, ...]
+
+
+def verify_and_combine(key: ElectionKey, election: bytes, ciphertexts: Sequence[CiphertextVector],
+                       partials: Sequence[PartialDecryption], workers: int | None = None
+                       ) -> Combination:
+    """Verify every partial decryption, drop the failing ones, combine the rest.
+
+    The only way to combine: an unverified share would let one trustee (or whoever relays
+    its message) swap any plaintext. A trustee whose proof fails, whose shares do not have
+    the shape of ``ciphertexts`` or whose index is not in 1 … n is dropped and reported;
+    combination goes on over the others. Raises ``NotEnoughSharesError`` (with
+    ``.dropped``) when fewer than t verified trustees remain, and ``ParameterError`` when
+    one trustee index appears twice (the caller must pick one message per trustee).
     """
     trustees = [p.trustee for p in partials]
-    for t in trustees:
-        if not 1 <= t <= key.count:
-            raise PartialDecryptionError("not a trustee of this election", trustee=t)
     if len(set(trustees)) != len(trustees):
         raise ParameterError("each trustee may contribute once")
+    verified, dropped = [], []
+    for partial in partials:
+        try:
+            verify_partial_decryption(key, election, ciphertexts, partial, workers)
+        except PartialDecryptionError as error:
+            dropped.append(error)
+        else:
+            verified.append(partial)
+    if len(verified) < key.threshold:
+        faulty = ", ".join(str(e) for e in dropped) or "none"
+        raise NotEnoughSharesError(
+            f"{len(verified)} verified partial decryptions, {key.threshold} needed; "
+            f"dropped: {faulty}", dropped=tuple(dropped))
+    return Combination(_combine(key, ciphertexts, verified, workers), tuple(dropped))
+
+
+def _combine(key: ElectionKey, ciphertexts: Sequence[CiphertextVector],
+             partials: Sequence[PartialDecryption], workers: int | None = None
+             ) -> list[tuple[Point, ...]]:
+    """Plaintext points from the *verified* partial decryptions of at least t distinct
+    trustees (``verify_and_combine`` is the caller; the benchmark times this step alone)."""
+    trustees = [p.trustee for p in partials]
     if len(trustees) < key.threshold:
         raise NotEnoughSharesError(f"{len(trustees)} trustees, {key.threshold} needed")
-    shape = _shape(ciphertexts)
-    for p in partials:
-        if [len(v) for v in p.shares] != shape:
-            raise PartialDecryptionError("shares do not match the ciphertexts", trustee=p.trustee)
     weights = lagrange_coefficients(trustees)
     betas = [c.beta.to_bytes() for v in ciphertexts for c in v]
     shares = [[s.share.to_bytes() for v in p.shares for s in v] for p in partials]
@@ -205,7 +236,7 @@ def combine(key: ElectionKey, ciphertexts: Sequence[CiphertextVector],
         ([weights[t] for t in trustees], betas[ch.start:ch.stop],
          [s[ch.start:ch.stop] for s in shares]) for ch in chunks], workers)
     flat = [Point._trusted(m) for part in results for m in part]
-    return list(_regroup(flat, shape))
+    return list(_regroup(flat, _shape(ciphertexts)))
 
 
 def _regroup(flat: list, shape: list[int]) -> tuple[tuple, ...]:
