@@ -1,8 +1,10 @@
 """The stored test vectors equal what the code computes, and verify through the public API."""
 
+import hashlib
 import importlib.util
 import json
 import pathlib
+import struct
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
@@ -14,7 +16,7 @@ from voting_service.crypto.errors import (CeremonyAuthenticationError, CryptoErr
                                           InvalidProofError, InvalidShuffleError,
                                           InvalidSignatureError, LetterCodeChecksumError,
                                           LetterCodeError, PartialDecryptionError)
-from voting_service.crypto.group import Point, Scalar
+from voting_service.crypto.group import ORDER, Point, Scalar
 
 VECTORS = pathlib.Path(__file__).resolve().parent.parent / "vectors"
 
@@ -187,3 +189,91 @@ def test_vector_intermediates_are_consistent():
     s = load("shuffle")
     assert s["commitment_chain"][0] == s["h"] and s["commitment_chain"][1:] == s["proof"]["chain"]
     assert sorted(s["prover"]["permutation"]) == list(range(len(s["inputs"])))
+
+
+# --- hedged nonces (§6.6), recomputed with hashlib from the spec alone ---------------------
+
+def _item(tag: int, label: str, value: bytes) -> bytes:
+    return (bytes([tag]) + struct.pack(">I", len(label)) + label.encode()
+            + struct.pack(">Q", len(value)) + value)
+
+
+def _stream(random_hex: str, secrets_hex: list[str], statement_hex: str, length: int) -> bytes:
+    n = (_item(1, "domain", b"voting_service/v1/nonce") + _item(2, "random", bytes.fromhex(random_hex))
+         + _item(8, "secret", b"".join(bytes.fromhex(x) for x in secrets_hex))
+         + _item(2, "statement", bytes.fromhex(statement_hex)))
+    out = b""
+    while len(out) < length:
+        out += hashlib.sha512(n + _item(0x10, "nonce", struct.pack(">Q", len(out) // 64))).digest()
+    return out[:length]
+
+
+def _wide(data: bytes) -> str:
+    return (int.from_bytes(data, "little") % ORDER).to_bytes(32, "little").hex()
+
+
+def _statement_digest(purpose: str, *items: bytes) -> str:
+    data = _item(1, "domain", f"voting_service/v1/{purpose}".encode()) + b"".join(items)
+    return hashlib.sha512(data + _item(0x10, "nonce", struct.pack(">Q", 0))).hexdigest()
+
+
+def test_signature_nonce_is_hedged_as_specified():
+    v = load("signature")
+    assert v["purpose"] == "signature"
+    assert v["nonce_statement"] == _statement_digest(
+        v["purpose"], _item(2, "election", bytes.fromhex(v["election"])),
+        _item(6, "public_key", bytes.fromhex(v["public_key"])),
+        _item(2, "message", bytes.fromhex(v["message"])))
+    stream = _stream(v["nonce_random"], [v["secret_key"]], v["nonce_statement"], 64)
+    assert _wide(stream) == v["nonce"]
+
+
+def test_ballot_nonces_are_hedged_as_specified():
+    v = load("ballot")
+    ciphertexts = b"".join(bytes.fromhex(c[k]) for c in v["ballot"]["ciphertexts"]
+                           for k in ("alpha", "beta"))
+    assert v["proof_nonce_statement"] == _statement_digest(
+        "ballot/encryption-proof", _item(2, "election", bytes.fromhex(v["election"])),
+        _item(6, "public_key", bytes.fromhex(v["public_key"])),
+        _item(6, "credential", bytes.fromhex(v["credential"])),
+        _item(3, "question", v["question"].encode()), _item(7, "ciphertexts", ciphertexts))
+    stream = _stream(v["proof_nonce_random"], v["randomness"], v["proof_nonce_statement"],
+                     64 * v["width"])
+    assert [_wide(stream[64 * k:64 * k + 64]) for k in range(v["width"])] == v["proof_nonces"]
+    assert v["signature_purpose"] == "signature"
+    assert v["signature_nonce_statement"] == _statement_digest(
+        "signature", _item(2, "election", bytes.fromhex(v["election"])),
+        _item(6, "public_key", bytes.fromhex(v["credential"])),
+        _item(2, "message", bytes.fromhex(v["signed_message"])))
+    stream = _stream(v["signature_nonce_random"], [v["credential_secret"]],
+                     v["signature_nonce_statement"], 64)
+    assert _wide(stream) == v["signature_nonce"]
+
+
+def test_range_partial_decryption_and_shuffle_nonces_come_from_the_stream():
+    r = load("range_proof")
+    for case in r["cases"]:
+        value = case["value"].to_bytes(32, "little").hex()
+        stream = _stream(case["nonce_random"], [case["randomness"], value],
+                         case["nonce_statement"], 64)
+        assert _wide(stream) == case["true_branch_nonce"]
+    c = load("ceremony")
+    for trustee in c["partial_decryption_proofs"]:
+        secret = c["trustee_secret_shares"][trustee["trustee"] - 1]
+        rows = trustee["components"]
+        stream = _stream(trustee["nonce_random"], [secret], trustee["nonce_statement"],
+                         64 * len(rows))
+        assert [_wide(stream[64 * i:64 * i + 64]) for i in range(len(rows))] == \
+            [row["nonce"] for row in rows]
+    s = load("shuffle")
+    prover = s["prover"]
+    stream = _stream(prover["nonce_random"], [], prover["nonce_statement"], 24 + 64)
+    # Fisher–Yates for N = 4 reads three 8-byte values first (none rejected here), so the
+    # first re-encryption randomness is the wide reduction of stream bytes 24 … 87.
+    assert s["count"] == 4 and _wide(stream[24:88]) == prover["reencryption_randomness"][0][0]
+    permutation = list(range(4))
+    for step, i in enumerate((3, 2, 1)):   # j = random_below(i + 1)
+        j = int.from_bytes(stream[8 * step:8 * step + 8], "big") % (i + 1)
+        permutation[i], permutation[j] = permutation[j], permutation[i]
+    assert permutation == prover["permutation"]
+    assert prover["permutation"] != list(range(s["count"]))

@@ -12,6 +12,7 @@ also written out, so an implementation does not need to reproduce the draw order
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import pathlib
 import struct
@@ -21,8 +22,8 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from voting_service.crypto import (disjunctive, dkg, elgamal, recipes, shuffle, signature,
-                                   threshold)
+from voting_service.crypto import (disjunctive, dkg, elgamal, encryption_proof, nonce, recipes,
+                                   shuffle, signature, threshold)
 from voting_service.crypto.credential import (derive_credential, format_letter_code,
                                               generate_letter_code)
 from voting_service.crypto.embedding import embed_bytes, encode_int
@@ -140,6 +141,14 @@ def _item(tag: int, label: str, value: bytes) -> bytes:
     return bytes([tag]) + struct.pack(">I", len(lb)) + lb + struct.pack(">Q", len(value)) + value
 
 
+def _nonce_stream_block(random: bytes, secrets, statement: bytes, index: int) -> bytes:
+    """output(N, "nonce", index) of protocol.md §6.6, written out item by item."""
+    raw = (_item(1, "domain", b"voting_service/v1/nonce") + _item(2, "random", random)
+           + _item(8, "secret", b"".join(x.to_bytes() for x in secrets))
+           + _item(2, "statement", statement))
+    return hashlib.sha512(raw + _item(0x10, "nonce", struct.pack(">Q", index))).digest()
+
+
 def transcript_vectors() -> dict[str, Any]:
     p = Point.base_mul(Scalar(5))
     t = (Transcript("example").bytes("election", ELECTION).text("question", "ville")
@@ -214,22 +223,37 @@ def ballot_vectors() -> dict[str, Any]:
     key, _ = recipes.run_key_ceremony(1, 1, ELECTION, rng)
     voter = derive_credential(generate_letter_code(rng), ELECTION)
     plaintext, width, question = bytes(range(40)), 2, "quartier-nord"
+    recording = _RecordingRng(rng)
     ballot, opening = recipes.encrypt_ballot(key, ELECTION, question, plaintext, width,
                                              credential=voter.public, signing_key=voter.secret,
-                                             rng=rng)
+                                             rng=recording)
+    # Draws: the w encryption randomness values, then 64 bytes per hedged stream (§6.6).
+    proof_random, sig_random = recording.draws[width:]
     c = ballot.proof.challenge
     nonces = [s - c * r for s, r in zip(ballot.proof.responses, opening.randomness)]
+    proof_statement = encryption_proof._statement(ELECTION, key.public_key, voter.public, question,
+                                                  ballot.ciphertexts).output("nonce")
+    for k, u in enumerate(nonces):
+        assert Scalar.from_wide_bytes(_nonce_stream_block(
+            proof_random, opening.randomness, proof_statement, k)) == u
     message = recipes.ballot_message(ELECTION, question, ballot.ciphertexts, ballot.proof)
     sig_nonce = ballot.signature.response - ballot.signature.challenge * voter.secret
+    sig_statement = signature._statement(signature.BALLOT_PURPOSE, ELECTION, voter.public,
+                                         message).output("nonce")
+    assert Scalar.from_wide_bytes(_nonce_stream_block(sig_random, [voter.secret], sig_statement,
+                                                      0)) == sig_nonce
     return {
         "seed": "vectors/ballot", "election": ELECTION.hex(), "public_key": key.public_key.hex(),
         "letter_code": voter.code, "credential_secret": voter.secret.hex(),
         "credential": voter.public.hex(), "question": question, "plaintext": plaintext.hex(),
         "width": width, "embedded": [q.hex() for q in embed_bytes(plaintext, width)],
         "randomness": _hex_scalars(opening.randomness),
+        "proof_nonce_random": proof_random.hex(), "proof_nonce_statement": proof_statement.hex(),
         "proof_nonces": _hex_scalars(nonces),
         "proof_commitments": [Point.base_mul(u).hex() for u in nonces],
-        "signed_message": message.hex(), "signature_nonce": sig_nonce.hex(),
+        "signed_message": message.hex(), "signature_purpose": signature.BALLOT_PURPOSE,
+        "signature_nonce_random": sig_random.hex(),
+        "signature_nonce_statement": sig_statement.hex(), "signature_nonce": sig_nonce.hex(),
         "signature_commitment": Point.base_mul(sig_nonce).hex(),
         "ballot": ballot.to_json(),
     }
@@ -242,7 +266,11 @@ def range_proof_vectors() -> dict[str, Any]:
     for value, maximum in ((0, 1), (1, 1), (2, 3)):
         r = Scalar.random_nonzero(rng)
         ct = elgamal.encrypt(key.public, encode_int(value), r)
-        proof = disjunctive.prove(ELECTION, key.public, voter.public, ct, value, r, maximum, rng)
+        recording = _RecordingRng(rng)
+        proof = disjunctive.prove(ELECTION, key.public, voter.public, ct, value, r, maximum,
+                                  recording)
+        statement = disjunctive._statement(ELECTION, key.public, voter.public, maximum,
+                                           ct).output("nonce")
         commitments = []
         for j, (c_j, s_j) in enumerate(zip(proof.challenges, proof.responses)):
             shifted = ct.beta - GENERATOR * Scalar(j) if j else ct.beta
@@ -251,10 +279,13 @@ def range_proof_vectors() -> dict[str, Any]:
         total = Scalar(0)
         for c_j in proof.challenges:
             total = total + c_j
-        nonce = proof.responses[value] - proof.challenges[value] * r
-        assert Point.base_mul(nonce).hex() == commitments[value]["a"]
+        true_nonce = proof.responses[value] - proof.challenges[value] * r
+        assert Point.base_mul(true_nonce).hex() == commitments[value]["a"]
+        assert Scalar.from_wide_bytes(_nonce_stream_block(
+            recording.draws[0], [r, Scalar(value)], statement, 0)) == true_nonce
         cases.append({"value": value, "maximum": maximum, "randomness": r.hex(),
-                      "ciphertext": ct.to_json(), "true_branch_nonce": nonce.hex(),
+                      "ciphertext": ct.to_json(), "nonce_random": recording.draws[0].hex(),
+                      "nonce_statement": statement.hex(), "true_branch_nonce": true_nonce.hex(),
                       "simulated_branches": [j for j in range(maximum + 1) if j != value],
                       "commitments": commitments, "challenge": total.hex(),
                       "proof": proof.to_json()})
@@ -266,11 +297,18 @@ def signature_vectors() -> dict[str, Any]:
     rng = SeededRng(b"vectors/signature")
     key = elgamal.KeyPair.generate(rng)
     message = b"message to sign"
-    sig = signature.sign(ELECTION, key.secret, message, rng)
-    nonce = sig.response - sig.challenge * key.secret
-    return {"seed": "vectors/signature", "election": ELECTION.hex(), "secret_key": key.secret.hex(),
-            "public_key": key.public.hex(), "message": message.hex(), "nonce": nonce.hex(),
-            "commitment": Point.base_mul(nonce).hex(), "signature": sig.to_json()}
+    recording = _RecordingRng(rng)
+    sig = signature.sign(ELECTION, key.secret, message, recording)
+    (random,) = recording.draws
+    k = sig.response - sig.challenge * key.secret
+    statement = signature._statement(signature.BALLOT_PURPOSE, ELECTION, key.public,
+                                     message).output("nonce")
+    assert Scalar.from_wide_bytes(_nonce_stream_block(random, [key.secret], statement, 0)) == k
+    return {"seed": "vectors/signature", "election": ELECTION.hex(),
+            "purpose": signature.BALLOT_PURPOSE, "secret_key": key.secret.hex(),
+            "public_key": key.public.hex(), "message": message.hex(),
+            "nonce_random": random.hex(), "nonce_statement": statement.hex(), "nonce": k.hex(),
+            "commitment": Point.base_mul(k).hex(), "signature": sig.to_json()}
 
 
 class _RecordingRng:
@@ -333,17 +371,27 @@ def ceremony_vectors() -> dict[str, Any]:
 
     ciphertexts = [elgamal.encrypt_vector(election_key.public_key, embed_bytes(b"bulletin %d" % i, 1),
                                           elgamal.random_scalars(1, rng)) for i in range(2)]
-    partials = [threshold.partially_decrypt(k, ELECTION, ciphertexts, rng, workers=1)
-                for k in keys[::2]]
+    partials, randoms = [], []
+    for k in keys[::2]:
+        recording = _RecordingRng(rng)
+        partials.append(threshold.partially_decrypt(k, ELECTION, ciphertexts, recording,
+                                                    workers=1))
+        randoms += recording.draws
+    alphas = [c.alpha.to_bytes() for v in ciphertexts for c in v]
     proof_details = []
-    for k, partial in zip(keys[::2], partials):
+    for k, partial, random in zip(keys[::2], partials, randoms):
+        statement = threshold._context(ELECTION, k.trustee).point_encodings(
+            "alphas", alphas).output("nonce")
         rows = []
         for vector, vector_shares in zip(ciphertexts, partial.shares):
             for ct, share in zip(vector, vector_shares):
-                nonce = share.proof.response - share.proof.challenge * k.share
-                rows.append({"nonce": nonce.hex(), "a": Point.base_mul(nonce).hex(),
-                             "b": (ct.alpha * nonce).hex()})
-        proof_details.append({"trustee": k.trustee, "components": rows})
+                share_nonce = share.proof.response - share.proof.challenge * k.share
+                assert Scalar.from_wide_bytes(_nonce_stream_block(
+                    random, [k.share], statement, len(rows))) == share_nonce
+                rows.append({"nonce": share_nonce.hex(), "a": Point.base_mul(share_nonce).hex(),
+                             "b": (ct.alpha * share_nonce).hex()})
+        proof_details.append({"trustee": k.trustee, "nonce_random": random.hex(),
+                              "nonce_statement": statement.hex(), "components": rows})
     plaintexts, _ = threshold.verify_and_combine(election_key, ELECTION, ciphertexts, partials,
                                                  workers=1)
     return {
@@ -392,11 +440,17 @@ def shuffle_vectors() -> dict[str, Any]:
     n, width = 4, 2
     inputs = [elgamal.encrypt_vector(key.public, embed_bytes(b"vote %d" % i, width),
                                      elgamal.random_scalars(width, rng)) for i in range(n)]
-    # Replay the prover's draws (protocol.md appendix A order) on a copy of the stream.
-    replay = copy.deepcopy(rng)
+    # Replay the prover's draws (protocol.md §6.6 stream, appendix A order) on a copy.
+    replay = _RecordingRng(copy.deepcopy(rng))
     outputs, proof = shuffle.shuffle_and_prove(ELECTION, key.public, inputs, rng, workers=1)
-    psi = shuffle.random_permutation(n, replay)
-    draw = lambda: Scalar(shuffle._rand(replay))  # noqa: E731
+    prefix = shuffle._input_statement(ELECTION, key.public, width,
+                                      [shuffle._vector_encodings(v) for v in inputs])
+    statement_digest = prefix.output("nonce")
+    stream = nonce.hedged(replay, prefix, [])
+    (random,) = replay.draws
+    psi = shuffle.random_permutation(n, stream)
+    assert psi != list(range(n)), "pick another seed: the vector needs a real permutation"
+    draw = lambda: Scalar(shuffle._rand(stream))  # noqa: E731
     reenc = [[draw() for _ in range(width)] for _ in range(n)]
     perm_r = [draw() for _ in range(n)]
     r_hat = [draw() for _ in range(n)]
@@ -444,7 +498,9 @@ def shuffle_vectors() -> dict[str, Any]:
             "h": h.hex(), "generators": [g.hex() for g in gens],
             "inputs": [elgamal.vector_to_json(v) for v in inputs],
             "outputs": [elgamal.vector_to_json(v) for v in outputs], "proof": proof.to_json(),
+            "count": n, "width": width,
             "prover": {
+                "nonce_random": random.hex(), "nonce_statement": statement_digest.hex(),
                 "permutation": psi,
                 "reencryption_randomness": [_hex_scalars(r) for r in reenc],
                 "commitment_randomness": _hex_scalars(perm_r),

@@ -23,7 +23,8 @@ from .dkg import ElectionKey, TrusteeKey
 from .elgamal import CiphertextVector
 from .errors import DecodingError, NotEnoughSharesError, ParameterError, PartialDecryptionError
 from .group import (GENERATOR, IDENTITY_BYTES, ORDER, Point, Rng, Scalar, add_bytes,
-                    base_mul_int, mul_int, sub_bytes, system_rng)
+                    base_mul_int, mul_int, sub_bytes)
+from .nonce import hedged
 from .schnorr import SchnorrProof
 from .transcript import Transcript
 
@@ -67,10 +68,11 @@ class PartialDecryption:
                    tuple(tuple(DecryptionShare.from_json(s) for s in v) for v in vectors))
 
 
-def _nonce(rng: Rng) -> int:
-    """A proof nonce in [1, ℓ): 64 bytes wide-reduced, redrawn on zero (appendix A)."""
+def _nonce(stream: Rng) -> int:
+    """A proof nonce in [1, ℓ): 64 bytes of the hedged stream wide-reduced, redrawn on zero
+    (appendix A)."""
     while True:
-        value = int.from_bytes(rng(64), "little") % ORDER
+        value = int.from_bytes(stream(64), "little") % ORDER
         if value:
             return value
 
@@ -125,9 +127,11 @@ def _shape(ciphertexts: Sequence[CiphertextVector]) -> list[int]:
 
 def partially_decrypt(key: TrusteeKey, election: bytes, ciphertexts: Sequence[CiphertextVector],
                       rng: Rng | None = None, workers: int | None = None) -> PartialDecryption:
-    rng = rng or system_rng
     alphas = [c.alpha.to_bytes() for v in ciphertexts for c in v]
-    nonces = [_nonce(rng) for _ in alphas]
+    # One hedged stream for all the components: the statement is every α, the secret x_j.
+    statement = _context(election, key.trustee).point_encodings("alphas", alphas)
+    stream = hedged(rng, statement, [key.share])
+    nonces = [_nonce(stream) for _ in alphas]
     vk = key.election_key.verification_key(key.trustee).to_bytes()
     workers, chunks = parallel.plan(len(alphas), workers)
     results = parallel.run(_work_prove, [
