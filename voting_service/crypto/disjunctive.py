@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .codec import field, scalars_from_hex
+from .codec import field, only_fields, scalars_from_hex
 from .elgamal import Ciphertext
 from .errors import DecodingError, InvalidProofError, ParameterError
 from .group import GENERATOR, Point, Rng, Scalar
@@ -35,6 +35,7 @@ class RangeProof:
 
     @classmethod
     def from_json(cls, obj: Any) -> RangeProof:
+        only_fields(obj, "c", "s")
         proof = cls(scalars_from_hex(field(obj, "c", list)), scalars_from_hex(field(obj, "s", list)))
         if len(proof.challenges) < 2 or len(proof.challenges) != len(proof.responses):
             raise DecodingError("a range proof has M+1 >= 2 challenges and as many responses")

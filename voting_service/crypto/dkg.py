@@ -40,7 +40,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from . import schnorr, signature
-from .codec import field, points_from_hex, read_bytes_hex, read_int, read_point
+from .codec import (field, only_fields, points_from_hex, read_bytes_hex, read_int,
+                    read_point)
 from .errors import (CeremonyAuthenticationError, DecodingError, InvalidProofError,
                      InvalidSignatureError, ParameterError, ShareVerificationError)
 from .group import ORDER, Point, Rng, Scalar, system_rng
@@ -94,6 +95,7 @@ class Announcement:
 
     @classmethod
     def from_json(cls, obj: Any) -> Announcement:
+        only_fields(obj, "dealer", "transport_key", "commitments", "proof", "signature")
         key = read_bytes_hex(obj, "transport_key")
         if len(key) != 32:
             raise DecodingError("a transport key is 32 bytes")
@@ -123,6 +125,7 @@ class EncryptedShare:
 
     @classmethod
     def from_json(cls, obj: Any) -> EncryptedShare:
+        only_fields(obj, "dealer", "recipient", "ephemeral_key", "ciphertext", "signature")
         share = cls(read_int(obj, "dealer", minimum=1), read_int(obj, "recipient", minimum=1),
                     read_bytes_hex(obj, "ephemeral_key"), read_bytes_hex(obj, "ciphertext"),
                     Signature.from_json(field(obj, "signature", dict)))
@@ -156,6 +159,7 @@ class ElectionKey:
     def from_json(cls, obj: Any) -> ElectionKey:
         """Decode and check consistency: X_1 … X_n must lie on one polynomial of degree
         t − 1 whose value at 0 is Y (protocol.md §7.4)."""
+        only_fields(obj, "public_key", "threshold", "verification_keys")
         key = cls(read_point(obj, "public_key"), read_int(obj, "threshold", minimum=1),
                   points_from_hex(field(obj, "verification_keys", list)))
         if key.threshold > key.count:

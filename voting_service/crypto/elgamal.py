@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from .codec import read_point
+from .codec import only_fields, read_point
 from .errors import DecodingError, ParameterError
 from .group import Point, Rng, Scalar
 
@@ -31,6 +31,7 @@ class Ciphertext:
 
     @classmethod
     def from_json(cls, obj: Any) -> Ciphertext:
+        only_fields(obj, "alpha", "beta")
         return cls(read_point(obj, "alpha"), read_point(obj, "beta"))
 
 

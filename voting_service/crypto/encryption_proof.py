@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from .codec import read_scalar, scalars_from_hex, field
+from .codec import field, only_fields, read_scalar, scalars_from_hex
 from .elgamal import Ciphertext
 from .errors import DecodingError, InvalidProofError, ParameterError
 from .group import Point, Rng, Scalar
@@ -35,7 +35,7 @@ class EncryptionProof:
 
     @classmethod
     def from_json(cls, obj: Any) -> EncryptionProof:
-        responses = scalars_from_hex(field(obj, "s", list))
+        responses = scalars_from_hex(field(only_fields(obj, "c", "s"), "s", list))
         if not responses:
             raise DecodingError("an encryption proof has at least one response")
         return cls(read_scalar(obj, "c"), responses)

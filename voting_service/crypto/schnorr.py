@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .codec import read_scalar
+from .codec import only_fields, read_scalar
 from .errors import InvalidProofError
 from .group import Point, Rng, Scalar
 from .nonce import hedged
@@ -28,6 +28,7 @@ class SchnorrProof:
 
     @classmethod
     def from_json(cls, obj: Any) -> SchnorrProof:
+        only_fields(obj, "c", "s")
         return cls(read_scalar(obj, "c"), read_scalar(obj, "s"))
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from . import parallel
-from .codec import field, points_from_hex, read_scalar, scalars_from_hex
+from .codec import field, only_fields, points_from_hex, read_scalar, scalars_from_hex
 from .elgamal import Ciphertext, CiphertextVector
 from .errors import InvalidShuffleError, ParameterError
 from .group import (IDENTITY_BYTES, ORDER, Point, Rng, Scalar, add_bytes, base_mul_int,
@@ -73,6 +73,7 @@ class ShuffleProof:
 
     @classmethod
     def from_json(cls, obj: Any) -> ShuffleProof:
+        only_fields(obj, "commitments", "chain", "c", "s1", "s2", "s3", "s4", "s_hat", "s_prime")
         return cls(
             points_from_hex(field(obj, "commitments", list)),
             points_from_hex(field(obj, "chain", list)),

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, Sequence
 
 from . import parallel
-from .codec import field, read_int, read_point, read_scalar
+from .codec import field, only_fields, read_int, read_point, read_scalar
 from .dkg import ElectionKey, TrusteeKey
 from .elgamal import CiphertextVector
 from .errors import DecodingError, NotEnoughSharesError, ParameterError, PartialDecryptionError
@@ -44,6 +44,7 @@ class DecryptionShare:
 
     @classmethod
     def from_json(cls, obj: Any) -> DecryptionShare:
+        only_fields(obj, "d", "c", "s")
         return cls(read_point(obj, "d"), SchnorrProof(read_scalar(obj, "c"), read_scalar(obj, "s")))
 
 
@@ -61,7 +62,7 @@ class PartialDecryption:
 
     @classmethod
     def from_json(cls, obj: Any) -> PartialDecryption:
-        vectors = field(obj, "shares", list)
+        vectors = field(only_fields(obj, "trustee", "shares"), "shares", list)
         if not all(isinstance(v, list) for v in vectors):
             raise DecodingError("shares is a list of lists")
         return cls(read_int(obj, "trustee", minimum=1),
