@@ -155,24 +155,66 @@ def _reject(case):
     return info.value
 
 
+#: The kinds of negative case and the error class each must raise (the code is checked too).
 EXPECTED_ERRORS = {
-    "signature": InvalidSignatureError, "ballot": InvalidProofError,
+    "signature": CryptoError, "ballot": CryptoError,
     "range_proof": InvalidProofError, "partial_decryption": PartialDecryptionError,
     "election_key": DecodingError, "announcements": CeremonyAuthenticationError,
     "envelope": CeremonyAuthenticationError, "shuffle": InvalidShuffleError,
 }
 
 
-def test_negative_vectors_are_rejected():
+def _error_classes(base=CryptoError):
+    yield base
+    for sub in base.__subclasses__():
+        yield from _error_classes(sub)
+
+
+def test_negative_vectors_are_rejected_with_their_code():
     cases = load("negative")["cases"]
     assert {c["kind"] for c in cases} == set(EXPECTED_ERRORS)
+    codes = {cls.code for cls in _error_classes()}
     for case in cases:
         error = _reject(case)
         assert isinstance(error, EXPECTED_ERRORS[case["kind"]]), (case["reason"], error)
+        assert case["code"] in codes and error.code == case["code"], (case["reason"], error)
         if "dealer" in case:
             assert error.dealer == case["dealer"]
         if "trustee" in case:
             assert (error.trustee, error.position) == (case["trustee"], case["position"])
+    assert {"non_canonical_scalar", "identity_point", "invalid_point", "decoding_error",
+            "bad_proof", "bad_signature"} <= {c["code"] for c in cases}
+
+
+def test_every_failure_code_is_distinct_and_documented():
+    classes = list(_error_classes())
+    assert len({cls.code for cls in classes}) == len(classes)
+    protocol = (VECTORS.parent.parent / "docs" / "protocol.md").read_text(encoding="utf-8")
+    appendix = protocol[protocol.index("## Appendix B"):]
+    for cls in classes:
+        assert f"`{cls.code}`" in appendix, cls.code
+
+
+def test_combination_drops_the_faulty_trustee():
+    v = load("ceremony")
+    election = bytes.fromhex(v["election"])
+    key = dkg.ElectionKey.from_json(v["election_key"])
+    ciphertexts = [vector_from_json(c) for c in v["ciphertexts"]]
+    by_trustee = {p["trustee"]: p for p in v["partial_decryptions"]}
+    by_trustee[2] = v["faulty_partial_decryption"]
+    for case in v["combinations"]:
+        partials = [threshold.PartialDecryption.from_json(by_trustee[t]) for t in case["trustees"]]
+        if "error" in case:
+            with pytest.raises(CryptoError) as info:
+                recipes.verify_and_combine(key, election, ciphertexts, partials, workers=1)
+            assert info.value.code == case["error"]
+            dropped = info.value.dropped
+        else:
+            points, dropped = recipes.verify_and_combine(key, election, ciphertexts, partials,
+                                                         workers=1)
+            assert [[q.hex() for q in p] for p in points] == case["plaintext_points"]
+            assert case["plaintext_points"] == v["plaintext_points"]
+        assert [{"trustee": e.trustee, "position": e.position} for e in dropped] == case["dropped"]
 
 
 def test_vector_intermediates_are_consistent():

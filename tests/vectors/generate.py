@@ -27,6 +27,7 @@ from voting_service.crypto import (disjunctive, dkg, elgamal, encryption_proof, 
 from voting_service.crypto.credential import (derive_credential, format_letter_code,
                                               generate_letter_code)
 from voting_service.crypto.embedding import embed_bytes, encode_int
+from voting_service.crypto.errors import NotEnoughSharesError
 from voting_service.crypto.group import GENERATOR, IDENTITY, ORDER, Point, Scalar, is_valid_encoding
 from voting_service.crypto.rng import SeededRng
 from voting_service.crypto.transcript import Transcript, hash_to_point
@@ -394,6 +395,25 @@ def ceremony_vectors() -> dict[str, Any]:
                               "nonce_statement": statement.hex(), "components": rows})
     plaintexts, _ = threshold.verify_and_combine(election_key, ELECTION, ciphertexts, partials,
                                                  workers=1)
+    # Trustee 2's partial decryption with the share of vector 1 (0-based) swapped for
+    # another point, its proof kept: dropped by combination, which goes on with 1 and 3.
+    faulty = threshold.partially_decrypt(keys[1], ELECTION, ciphertexts,
+                                         SeededRng(b"vectors/ceremony/faulty"), workers=1).to_json()
+    faulty["shares"][1][0]["d"] = (Point.from_hex(faulty["shares"][1][0]["d"]) + GENERATOR).hex()
+    faulty_partial = threshold.PartialDecryption.from_json(faulty)
+    combinations = []
+    for chosen in ([partials[0], faulty_partial, partials[1]], [partials[0], faulty_partial]):
+        entry = {"trustees": [p.trustee for p in chosen],
+                 "dropped": [{"trustee": 2, "position": 1}]}
+        try:
+            points, dropped = threshold.verify_and_combine(election_key, ELECTION, ciphertexts,
+                                                           chosen, workers=1)
+        except NotEnoughSharesError as error:
+            dropped, entry["error"] = error.dropped, error.code
+        else:
+            entry["plaintext_points"] = [[q.hex() for q in v] for v in points]
+        assert [{"trustee": e.trustee, "position": e.position} for e in dropped] == entry["dropped"]
+        combinations.append(entry)
     return {
         "seed": "vectors/ceremony", "election": ELECTION.hex(), "threshold": 2, "count": 3,
         "identity_secrets": [i.secret.hex() for i in identities],
@@ -416,6 +436,8 @@ def ceremony_vectors() -> dict[str, Any]:
                      for t, w in threshold.lagrange_coefficients([1, 3]).items()},
         "plaintext_points": [[q.hex() for q in v] for v in plaintexts],
         "plaintexts": [(b"bulletin %d" % i).hex() for i in range(2)],
+        "faulty_partial_decryption": faulty,
+        "combinations": combinations,
     }
 
 
@@ -533,16 +555,22 @@ def negative_vectors() -> dict[str, Any]:
 
     bad = copy.deepcopy(sig["signature"])
     bad["s"] = _shift_scalar(bad["s"])
-    cases.append({"kind": "signature", "reason": "response s changed", "election": sig["election"],
-                  "public_key": sig["public_key"], "message": sig["message"], "signature": bad})
-    cases.append({"kind": "signature", "reason": "another message", "election": sig["election"],
-                  "public_key": sig["public_key"], "message": b"another message".hex(),
+    base = {"kind": "signature", "code": "bad_signature", "election": sig["election"],
+            "public_key": sig["public_key"], "message": sig["message"]}
+    cases.append({**base, "reason": "response s changed", "signature": bad})
+    cases.append({**base, "reason": "another message", "message": b"another message".hex(),
                   "signature": sig["signature"]})
+    cases.append({**base, "reason": "response s = s + ℓ (same value mod ℓ, not canonical)",
+                  "code": "non_canonical_scalar",
+                  "signature": {**sig["signature"], "s": (Scalar.from_hex(sig["signature"]["s"]).value
+                                                          + ORDER).to_bytes(32, "little").hex()}})
+    cases.append({**base, "reason": "unknown field in the signature object",
+                  "code": "decoding_error", "signature": {**sig["signature"], "k": "00" * 32}})
 
     other = derive_credential(generate_letter_code(SeededRng(b"vectors/negative")), ELECTION)
-    base = {"kind": "ballot", "election": ballot["election"], "public_key": ballot["public_key"],
-            "question": ballot["question"], "width": ballot["width"],
-            "credential": ballot["credential"], "ballot": ballot["ballot"]}
+    base = {"kind": "ballot", "code": "bad_proof", "election": ballot["election"],
+            "public_key": ballot["public_key"], "question": ballot["question"],
+            "width": ballot["width"], "credential": ballot["credential"], "ballot": ballot["ballot"]}
     cases.append({**base, "reason": "replayed under another voter's credential (proof fails)",
                   "credential": other.public.hex()})
     cases.append({**base, "reason": "checked as the answer to another question",
@@ -551,18 +579,30 @@ def negative_vectors() -> dict[str, Any]:
     tampered["ciphertexts"][0], tampered["ciphertexts"][1] = (tampered["ciphertexts"][1],
                                                              tampered["ciphertexts"][0])
     cases.append({**base, "reason": "ciphertexts reordered", "ballot": tampered})
+    tampered = copy.deepcopy(ballot["ballot"])
+    tampered["ciphertexts"][1]["alpha"] = "00" * 32
+    cases.append({**base, "reason": "identity point as α_2", "code": "identity_point",
+                  "ballot": tampered})
+    tampered = copy.deepcopy(ballot["ballot"])
+    beta = bytearray(bytes.fromhex(tampered["ciphertexts"][0]["beta"]))
+    beta[31] |= 0x80
+    tampered["ciphertexts"][0]["beta"] = beta.hex()
+    cases.append({**base, "reason": "β_1 with its top bit set (not a canonical encoding)",
+                  "code": "invalid_point", "ballot": tampered})
 
     rng = SeededRng(b"vectors/negative/range")
     key, voter = elgamal.KeyPair.generate(rng), elgamal.KeyPair.generate(rng)
     r = Scalar.random_nonzero(rng)
     ct = elgamal.encrypt(key.public, encode_int(2), r)
     forged = disjunctive.prove(ELECTION, key.public, voter.public, ct, 1, r, 1, rng)
-    cases.append({"kind": "range_proof", "reason": "encrypts 2, proof claims 0/1",
+    cases.append({"kind": "range_proof", "code": "bad_proof",
+                  "reason": "encrypts 2, proof claims 0/1",
                   "election": ELECTION.hex(), "public_key": key.public.hex(),
                   "credential": voter.public.hex(), "maximum": 1, "ciphertext": ct.to_json(),
                   "proof": forged.to_json()})
     case = rng_cases["cases"][2]
-    cases.append({"kind": "range_proof", "reason": "checked with another maximum",
+    cases.append({"kind": "range_proof", "code": "bad_proof",
+                  "reason": "checked with another maximum",
                   "election": rng_cases["election"], "public_key": rng_cases["public_key"],
                   "credential": rng_cases["credential"], "maximum": 2,
                   "ciphertext": case["ciphertext"], "proof": case["proof"]})
@@ -573,30 +613,38 @@ def negative_vectors() -> dict[str, Any]:
                            election_key)
     partial = threshold.partially_decrypt(wrong, ELECTION, cts, SeededRng(b"vectors/negative/pd"),
                                           workers=1)
-    cases.append({"kind": "partial_decryption", "reason": "decrypted with a wrong key share",
-                  "election": ceremony["election"], "election_key": ceremony["election_key"],
-                  "ciphertexts": ceremony["ciphertexts"], "partial_decryption": partial.to_json(),
-                  "trustee": 3, "position": 0})
+    base = {"kind": "partial_decryption", "code": "bad_partial_decryption",
+            "election": ceremony["election"], "election_key": ceremony["election_key"],
+            "ciphertexts": ceremony["ciphertexts"]}
+    cases.append({**base, "reason": "decrypted with a wrong key share",
+                  "partial_decryption": partial.to_json(), "trustee": 3, "position": 0})
+    cases.append({**base, "reason": "share of the second ciphertext vector (position 1) "
+                  "replaced", "partial_decryption": ceremony["faulty_partial_decryption"],
+                  "trustee": 2, "position": 1})
 
     vks = copy.deepcopy(ceremony["election_key"])
     vks["verification_keys"][2] = (Point.from_hex(vks["verification_keys"][2]) + GENERATOR).hex()
-    cases.append({"kind": "election_key", "reason": "X_3 not on the polynomial through X_1, X_2",
+    cases.append({"kind": "election_key", "code": "decoding_error",
+                  "reason": "X_3 not on the polynomial through X_1, X_2",
                   "election_key": vks})
     announcements = copy.deepcopy(ceremony["announcements"])
     announcements[1]["transport_key"] = bytes(range(32)).hex()
-    cases.append({"kind": "announcements", "reason": "transport key of dealer 2 substituted",
+    cases.append({"kind": "announcements", "code": "authentication_failure",
+                  "reason": "transport key of dealer 2 substituted",
                   "election": ceremony["election"], "threshold": 2, "count": 3,
                   "identity_keys": ceremony["identity_keys"], "announcements": announcements,
                   "dealer": 2})
     envelope = copy.deepcopy(ceremony["encrypted_shares"][1])
     envelope["recipient"] = 3
-    cases.append({"kind": "envelope", "reason": "share for trustee 2 redirected to trustee 3",
+    cases.append({"kind": "envelope", "code": "authentication_failure",
+                  "reason": "share for trustee 2 redirected to trustee 3",
                   "election": ceremony["election"], "threshold": 2, "count": 3,
                   "identity_keys": ceremony["identity_keys"],
                   "announcements": ceremony["announcements"], "envelope": envelope,
                   "dealer": envelope["dealer"]})
 
-    base = {"kind": "shuffle", "election": mix["election"], "public_key": mix["public_key"],
+    base = {"kind": "shuffle", "code": "bad_shuffle", "election": mix["election"],
+            "public_key": mix["public_key"],
             "inputs": mix["inputs"], "outputs": mix["outputs"], "proof": mix["proof"]}
     swapped = copy.deepcopy(mix["outputs"])
     swapped[0], swapped[1] = swapped[1], swapped[0]
