@@ -58,10 +58,12 @@ def test_credential_vectors():
         c = derive_credential(case["typed"], election)
         assert (c.code, c.login_token.hex(), c.secret.hex(), c.public.hex()) == (
             case["normalised"], case["login_token"], case["secret"], case["public_credential"])
+    assert derive_credential(v["separated"]["typed"], election).code == v["separated"]["normalised"]
     for case in v["rejected"]:
         expected = LetterCodeChecksumError if case["error"] == "checksum" else LetterCodeError
-        with pytest.raises(expected):
+        with pytest.raises(expected) as info:
             derive_credential(case["typed"], election)
+        assert type(info.value) is expected, case
 
 
 def test_ballot_vector_verifies():

@@ -213,10 +213,21 @@ def credential_vectors() -> dict[str, Any]:
                     "public_credential": c.public.hex()})
     first = out[0]["normalised"]
     swapped = first[1] + first[0] + first[2:] if first[0] != first[1] else first[:2] + first[3] + first[2] + first[4:]
+    # Every separator of §9 once, between symbols; and non-ASCII letters that Unicode
+    # upper-casing would turn into alphabet symbols ("ſ" → "S", "ß" → "SS").
+    separators = [" ", "\t", "\r", "\n", "-", "\u2010", "\u2011", "\u2012", "\u2013", "\u2014",
+                  "_", "."]
+    assert "S" in first, "the long-s case below needs an S in the code"
+    separated = "".join(symbol + (separators[i] if i < len(separators) else "")
+                        for i, symbol in enumerate(first.lower()))
     return {"seed": "vectors/credential", "election": ELECTION.hex(), "codes": out,
+            "separated": {"typed": separated, "normalised": first},
             "rejected": [{"typed": format_letter_code(first)[:-1], "error": "format"},
                          {"typed": swapped, "error": "checksum"},
-                         {"typed": "O" + first[1:], "error": "format"}]}
+                         {"typed": "O" + first[1:], "error": "format"},
+                         {"typed": first.replace("S", "\u017f", 1), "error": "format"},
+                         {"typed": first[:-2] + "\u00df", "error": "format"},
+                         {"typed": first[:5] + "\u00a0" + first[5:], "error": "format"}]}
 
 
 def ballot_vectors() -> dict[str, Any]:
