@@ -17,6 +17,7 @@ from voting_service.crypto.errors import (CeremonyAuthenticationError, CryptoErr
                                           InvalidSignatureError, LetterCodeChecksumError,
                                           LetterCodeError, PartialDecryptionError)
 from voting_service.crypto.group import ORDER, Point, Scalar
+from voting_service.domain.canonical import canonical_bytes
 
 VECTORS = pathlib.Path(__file__).resolve().parent.parent / "vectors"
 
@@ -321,3 +322,24 @@ def test_range_partial_decryption_and_shuffle_nonces_come_from_the_stream():
         permutation[i], permutation[j] = permutation[j], permutation[i]
     assert permutation == prover["permutation"]
     assert prover["permutation"] != list(range(s["count"]))
+
+
+def test_manifest_fingerprint_vector():
+    v = load("manifest")
+    canonical = canonical_bytes(v["manifest"])
+    assert canonical.hex() == v["canonical_hex"]
+    assert canonical.decode("utf-8") == v["canonical"]
+    assert hashlib.sha256(canonical).hexdigest() == v["fingerprint"]
+    # The object has the keys §9 lists, and the vector exercises each escaping rule.
+    manifest = v["manifest"]
+    assert set(manifest) == {"version", "id", "title", "city", "starts_at", "ends_at",
+                             "districts", "polling_points", "questions"}
+    assert set(manifest["questions"][0]) == {"id", "title", "district", "budget", "currency",
+                                             "format", "rule", "projects"}
+    assert set(manifest["questions"][0]["projects"][0]) == {
+        "id", "title", "summary", "cost", "category", "district", "external_ref"}
+    text = v["canonical"]
+    for written in ('\\"', "\\\\", "\\t", "\\n", "\\b", "\\f", "\\r", "\\u001f", "/", "\x7f",
+                    "\u2028", "🌳", "è"):
+        assert written in text, written
+    assert text.startswith('{"city":"Évry","districts":[{"id":"nord"')

@@ -31,6 +31,7 @@ from voting_service.crypto.errors import NotEnoughSharesError
 from voting_service.crypto.group import GENERATOR, IDENTITY, ORDER, Point, Scalar, is_valid_encoding
 from voting_service.crypto.rng import SeededRng
 from voting_service.crypto.transcript import Transcript, hash_to_point
+from voting_service.domain.canonical import canonical_bytes
 
 HERE = pathlib.Path(__file__).resolve().parent
 ELECTION = bytes.fromhex("a1" * 32)
@@ -669,11 +670,40 @@ def negative_vectors() -> dict[str, Any]:
     return {"cases": cases}
 
 
+def manifest_vectors() -> dict[str, Any]:
+    """A small frozen manifest (protocol.md §9), its canonical bytes and its fingerprint.
+
+    The strings exercise every escaping rule: quote, backslash, the short escapes, other
+    control characters (lower-case \\u00XX), and characters written as themselves ("/",
+    U+007F, U+2028, non-ASCII, a character outside the BMP); keys are unsorted on input.
+    """
+    project = {"title": "Bancs \"confort\" / accès PMR", "id": "p-bancs", "cost": 45000,
+               "summary": "Phase 1\tquartier\nvoir C:\\plans — 🌳\u2028fin\u001f\u007f\b\f\r",
+               "category": "Espace public", "district": "nord", "external_ref": None}
+    manifest = {
+        "version": 1, "id": "pb-2026", "title": "Budget participatif 2026", "city": "Évry",
+        "starts_at": "2026-03-01T08:00:00Z", "ends_at": "2026-03-15T18:00:00Z",
+        "districts": [{"id": "nord", "name": "Quartier Nord"}, {"id": "sud", "name": "Sud"}],
+        "polling_points": [{"id": "mairie", "name": "Hôtel de ville",
+                            "address": "1 place de l'Église"}],
+        "questions": [{"id": "ville", "title": "Projets pour toute la ville", "district": None,
+                       "budget": 300000, "currency": "EUR",
+                       "format": {"kind": "approval", "min": 0, "max": 3},
+                       "rule": {"rule": "mes", "satisfaction": "cost"},
+                       "projects": [project, {**project, "id": "p-arbres", "cost": 120000,
+                                              "title": "Arbres ｡ 😀", "summary": "",
+                                              "external_ref": "CONSUL-17", "district": None}]}],
+    }
+    canonical = canonical_bytes(manifest)
+    return {"manifest": manifest, "canonical": canonical.decode("utf-8"),
+            "canonical_hex": canonical.hex(), "fingerprint": hashlib.sha256(canonical).hexdigest()}
+
+
 BUILDERS = {
     "group": group_vectors, "transcript": transcript_vectors, "embedding": embedding_vectors,
     "elgamal": elgamal_vectors, "credential": credential_vectors, "signature": signature_vectors,
     "ballot": ballot_vectors, "range_proof": range_proof_vectors, "ceremony": ceremony_vectors,
-    "shuffle": shuffle_vectors, "negative": negative_vectors,
+    "shuffle": shuffle_vectors, "negative": negative_vectors, "manifest": manifest_vectors,
 }
 
 
