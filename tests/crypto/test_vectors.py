@@ -8,10 +8,12 @@ import struct
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from voting_service.crypto import disjunctive, dkg, recipes, shuffle, signature, threshold
 from voting_service.crypto.credential import derive_credential
 from voting_service.crypto.elgamal import Ciphertext, vector_from_json
+from voting_service.crypto.embedding import embed_bytes
 from voting_service.crypto.errors import (CeremonyAuthenticationError, CryptoError, DecodingError,
                                           InvalidProofError, InvalidShuffleError,
                                           InvalidSignatureError, LetterCodeChecksumError,
@@ -343,3 +345,29 @@ def test_manifest_fingerprint_vector():
                     "\u2028", "🌳", "è"):
         assert written in text, written
     assert text.startswith('{"city":"Évry","districts":[{"id":"nord"')
+
+
+def test_elgamal_vector_says_what_its_fields_are():
+    v = load("elgamal")
+    message = Point.from_hex(v["message"])
+    assert embed_bytes(bytes.fromhex(v["message_payload"]), 1) == (message,)
+    y, x = Point.from_hex(v["public_key"]), Scalar.from_hex(v["secret_key"])
+    ct, again = Ciphertext.from_json(v["ciphertext"]), Ciphertext.from_json(v["reencrypted"])
+    r, r2 = Scalar.from_hex(v["randomness"]), Scalar.from_hex(v["reencryption_randomness"])
+    assert ct == Ciphertext(Point.base_mul(r), message + y * r)
+    assert again == Ciphertext(ct.alpha + Point.base_mul(r2), ct.beta + y * r2)
+    total = Ciphertext.from_json(v["sum"])
+    assert total == Ciphertext(ct.alpha + again.alpha, ct.beta + again.beta)
+    assert total.beta - total.alpha * x == message + message
+    assert total.alpha == Point.base_mul(r + r + r2)
+
+
+def test_share_envelopes_are_ciphertext_then_tag():
+    v = load("ceremony")
+    for detail, share in zip(v["envelope_details"], v["encrypted_shares"]):
+        ct = bytes.fromhex(share["ciphertext"])
+        assert len(ct) == 48 and ct[32:].hex() == detail["tag"]
+        aead = ChaCha20Poly1305(bytes.fromhex(detail["aead_key"]))
+        plaintext = aead.decrypt(bytes(12), ct[:32] + bytes.fromhex(detail["tag"]),
+                                 bytes.fromhex(detail["binding"]))
+        assert plaintext.hex() == detail["plaintext"]

@@ -193,12 +193,14 @@ def embedding_vectors() -> dict[str, Any]:
 def elgamal_vectors() -> dict[str, Any]:
     rng = SeededRng(b"vectors/elgamal")
     key = elgamal.KeyPair.generate(rng)
-    message = embed_bytes(b"oui", 1)[0]
+    payload = b"oui"
+    message = embed_bytes(payload, 1)[0]
     r, r2 = Scalar.random_nonzero(rng), Scalar.random_nonzero(rng)
     ct = elgamal.encrypt(key.public, message, r)
     again = elgamal.reencrypt(key.public, ct, r2)
     return {"seed": "vectors/elgamal", "secret_key": key.secret.hex(), "public_key": key.public.hex(),
-            "message": message.hex(), "randomness": r.hex(), "ciphertext": ct.to_json(),
+            "message_payload": payload.hex(), "message": message.hex(), "randomness": r.hex(),
+            "ciphertext": ct.to_json(),
             "reencryption_randomness": r2.hex(), "reencrypted": again.to_json(),
             "sum": (ct + again).to_json()}
 
@@ -377,6 +379,7 @@ def ceremony_vectors() -> dict[str, Any]:
             "shared_secret": shared.hex(), "binding": binding.hex(),
             "aead_key": dkg._share_key(shared, binding).hex(),
             "plaintext": dealers[share.dealer - 1].evaluate(share.recipient).hex(),
+            "tag": share.ciphertext[32:].hex(),
             "signed_message": dkg.share_message(
                 ELECTION, 2, 3, share.dealer, share.recipient, identity_keys[share.dealer - 1],
                 announcements[share.dealer - 1].commitments, recipient_key,
