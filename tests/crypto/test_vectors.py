@@ -16,8 +16,8 @@ from voting_service.crypto.elgamal import Ciphertext, vector_from_json
 from voting_service.crypto.embedding import embed_bytes
 from voting_service.crypto.errors import (CeremonyAuthenticationError, CryptoError, DecodingError,
                                           InvalidProofError, InvalidShuffleError,
-                                          InvalidSignatureError, LetterCodeChecksumError,
-                                          LetterCodeError, PartialDecryptionError)
+                                          LetterCodeChecksumError, LetterCodeError,
+                                          PartialDecryptionError)
 from voting_service.crypto.group import ORDER, Point, Scalar
 from voting_service.domain.canonical import canonical_bytes
 
