@@ -246,7 +246,8 @@ def _item(tag: int, label: str, value: bytes) -> bytes:
 
 
 def _stream(random_hex: str, secrets_hex: list[str], statement_hex: str, length: int) -> bytes:
-    n = (_item(1, "domain", b"voting_service/v1/nonce") + _item(2, "random", bytes.fromhex(random_hex))
+    n = (_item(1, "domain", b"voting_service/v1/nonce")
+         + _item(2, "random", bytes.fromhex(random_hex))
          + _item(8, "secret", b"".join(bytes.fromhex(x) for x in secrets_hex))
          + _item(2, "statement", bytes.fromhex(statement_hex)))
     out = b""

@@ -575,17 +575,19 @@ def negative_vectors() -> dict[str, Any]:
     cases.append({**base, "reason": "response s changed", "signature": bad})
     cases.append({**base, "reason": "another message", "message": b"another message".hex(),
                   "signature": sig["signature"]})
+    s_plus_order = Scalar.from_hex(sig["signature"]["s"]).value + ORDER
     cases.append({**base, "reason": "response s = s + ℓ (same value mod ℓ, not canonical)",
                   "code": "non_canonical_scalar",
-                  "signature": {**sig["signature"], "s": (Scalar.from_hex(sig["signature"]["s"]).value
-                                                          + ORDER).to_bytes(32, "little").hex()}})
+                  "signature": {**sig["signature"],
+                                "s": s_plus_order.to_bytes(32, "little").hex()}})
     cases.append({**base, "reason": "unknown field in the signature object",
                   "code": "decoding_error", "signature": {**sig["signature"], "k": "00" * 32}})
 
     other = derive_credential(generate_letter_code(SeededRng(b"vectors/negative")), ELECTION)
     base = {"kind": "ballot", "code": "bad_proof", "election": ballot["election"],
             "public_key": ballot["public_key"], "question": ballot["question"],
-            "width": ballot["width"], "credential": ballot["credential"], "ballot": ballot["ballot"]}
+            "width": ballot["width"], "credential": ballot["credential"],
+            "ballot": ballot["ballot"]}
     cases.append({**base, "reason": "replayed under another voter's credential (proof fails)",
                   "credential": other.public.hex()})
     cases.append({**base, "reason": "checked as the answer to another question",

@@ -2,8 +2,8 @@
 
 Statement: H1 = x·G1 and H2 = x·G2. The caller's context transcript gets point "g1",
 "h1", "g2", "h2", then point "a" = k·G1 and point "b" = k·G2, and challenge "c".
-Proof (c, s) with s = k + c·x, the nonce k hedged (nonce.py). Verification: a' = s·G1 − c·H1, b' = s·G2 − c·H2 and
-c must equal the recomputed challenge.
+Proof (c, s) with s = k + c·x, the nonce k hedged (nonce.py). Verification:
+a' = s·G1 − c·H1, b' = s·G2 − c·H2 and c must equal the recomputed challenge.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ Statement: a vector (α_k, β_k), k = 1..w, with α_k = r_k·G, under election p
 bound to the voter's public credential P and to the question. Transcript: domain
 "ballot/encryption-proof", bytes "election", point "public_key" Y, point "credential" P,
 text "question", points "ciphertexts" (α_1, β_1, …, α_w, β_w), points "commitments"
-(A_1 … A_w) with A_k = u_k·G, challenge "c". Proof (c, s_1 … s_w), s_k = u_k + c·r_k, the nonces u_k hedged with r_1 … r_w
-(nonce.py).
+(A_1 … A_w) with A_k = u_k·G, challenge "c". Proof (c, s_1 … s_w), s_k = u_k + c·r_k,
+the nonces u_k hedged with r_1 … r_w (nonce.py).
 Verification: A'_k = s_k·G − c·α_k and c must equal the recomputed challenge.
 
 Because P is hashed, a proof copied onto another voter's credential fails: this is what
@@ -35,7 +35,8 @@ class EncryptionProof:
 
     @classmethod
     def from_json(cls, obj: Any) -> EncryptionProof:
-        responses = scalars_from_hex(field(only_fields(obj, "c", "s"), "s", list))
+        only_fields(obj, "c", "s")
+        responses = scalars_from_hex(field(obj, "s", list))
         if not responses:
             raise DecodingError("an encryption proof has at least one response")
         return cls(read_scalar(obj, "c"), responses)

@@ -3,7 +3,8 @@
 Statement: X = x·G. The caller supplies a transcript already holding its context
 (domain, election fingerprint, whatever binds the proof to its use); the proof appends
 point "public" = X and point "commitment" = R = k·G and draws challenge "c".
-Proof (c, s) with s = k + c·x, the nonce k hedged (nonce.py). Verification recomputes R' = s·G − c·X and the challenge.
+Proof (c, s) with s = k + c·x, the nonce k hedged (nonce.py). Verification recomputes
+R' = s·G − c·X and the challenge.
 """
 
 from __future__ import annotations
@@ -45,5 +46,6 @@ def prove(context: Transcript, public: Point, secret: Scalar, rng: Rng | None = 
 
 def verify(context: Transcript, public: Point, proof: SchnorrProof) -> None:
     commitment = Point.base_mul(proof.response) + public * (-proof.challenge)
-    if _statement(context, public).point("commitment", commitment).challenge("c") != proof.challenge:
+    statement = _statement(context, public)
+    if statement.point("commitment", commitment).challenge("c") != proof.challenge:
         raise InvalidProofError("Schnorr proof of knowledge does not verify")

@@ -132,6 +132,7 @@ def _input_statement(election: bytes, public_key: Point, width: int,
 
 def _statement(prefix: Transcript, outputs: list[list[tuple[bytes, bytes]]],
                commitments: Sequence[bytes]) -> Transcript:
+    """The whole statement: ``prefix`` (extended in place) with outputs and commitments."""
     t = prefix.point_encodings("outputs", _flatten(outputs))
     return t.point_encodings("commitments", commitments)
 

@@ -62,7 +62,8 @@ class PartialDecryption:
 
     @classmethod
     def from_json(cls, obj: Any) -> PartialDecryption:
-        vectors = field(only_fields(obj, "trustee", "shares"), "shares", list)
+        only_fields(obj, "trustee", "shares")
+        vectors = field(obj, "shares", list)
         if not all(isinstance(v, list) for v in vectors):
             raise DecodingError("shares is a list of lists")
         return cls(read_int(obj, "trustee", minimum=1),
