@@ -19,7 +19,7 @@ from voting_service.crypto.errors import (CeremonyAuthenticationError, CryptoErr
                                           LetterCodeChecksumError, LetterCodeError,
                                           PartialDecryptionError)
 from voting_service.crypto.group import ORDER, Point, Scalar
-from voting_service.domain.canonical import canonical_bytes
+from voting_service.record.canonical import canonical_bytes
 
 VECTORS = pathlib.Path(__file__).resolve().parent.parent / "vectors"
 

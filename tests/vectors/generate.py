@@ -31,7 +31,7 @@ from voting_service.crypto.errors import NotEnoughSharesError
 from voting_service.crypto.group import GENERATOR, IDENTITY, ORDER, Point, Scalar, is_valid_encoding
 from voting_service.crypto.rng import SeededRng
 from voting_service.crypto.transcript import Transcript, hash_to_point
-from voting_service.domain.canonical import canonical_bytes
+from voting_service.record.canonical import canonical_bytes
 
 HERE = pathlib.Path(__file__).resolve().parent
 ELECTION = bytes.fromhex("a1" * 32)
