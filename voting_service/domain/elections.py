@@ -48,6 +48,28 @@ def list_elections(session: Session, public_only: bool = False) -> list[Election
     return list(session.execute(query).scalars())
 
 
+@dataclass(frozen=True)
+class ElectionSummary:
+    """An election as lists show it (pages, API, CLI)."""
+
+    slug: str
+    title: str
+    city: str
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    fingerprint: str | None
+
+    def to_json(self) -> dict:
+        return {"id": self.slug, "title": self.title, "city": self.city,
+                "status": self.status, "fingerprint": self.fingerprint}
+
+
+def summaries(session: Session, public_only: bool = False) -> list[ElectionSummary]:
+    return [ElectionSummary(e.slug, e.title, e.city, e.status, e.starts_at, e.ends_at,
+                            e.fingerprint) for e in list_elections(session, public_only)]
+
+
 SLUG_RE = re.compile(manifest_schema.SLUG["pattern"])
 
 
