@@ -17,10 +17,6 @@ from .common import DomainAwareGroup, actor, sessions
 DEFAULT_URL = "http://127.0.0.1:8000/"
 
 
-def _key_dir() -> Path:
-    return Path(os.environ.get("VOTING_KEY_DIR", "keys"))
-
-
 def _online_url(given: str | None) -> str:
     return given or os.environ.get("VOTING_PUBLIC_URL", DEFAULT_URL)
 
@@ -47,7 +43,7 @@ def issue_command(election_id, out_dir, workers, batch_size, online_url):
     with click.progressbar(length=pending, label="Credentials", file=sys.stderr,
                            hidden=not show_bar) as bar:
         report = credentials_domain.issue_credentials(
-            factory, actor(), election_id, Path(out_dir), _key_dir(), _online_url(online_url),
+            factory, actor(), election_id, Path(out_dir), _online_url(online_url),
             workers=workers, chunk_size=batch_size, progress=bar.update)
     for name in report.recovered:
         click.echo(f"Recovered {name}: its credentials were stored before an interruption.")
@@ -66,7 +62,7 @@ def issue_command(election_id, out_dir, workers, batch_size, online_url):
 def reissue_command(election_id, voter_number, out_dir, online_url):
     """Replace a lost letter: revokes the old public credential (audit-logged)."""
     path = credentials_domain.reissue(sessions(), actor(), election_id, voter_number,
-                                      Path(out_dir), _key_dir(), _online_url(online_url))
+                                      Path(out_dir), _online_url(online_url))
     click.echo(f"New letter for {voter_number.upper()}: {path}")
 
 
