@@ -61,7 +61,7 @@ class ChunkJob:
 
 
 @dataclass(frozen=True)
-class ChunkRow:
+class NewCredential:
     voter_id: int
     login_hash: str
     public_key: str
@@ -70,7 +70,7 @@ class ChunkRow:
 
 @dataclass(frozen=True)
 class ChunkResult:
-    rows: list[ChunkRow]
+    rows: list[NewCredential]
     temp_pdf: str
 
 
@@ -81,7 +81,7 @@ def issue_chunk(job: ChunkJob) -> ChunkResult:
     drawn = draw_letters(job.slug, job.fingerprint, job.letter_election,
                          tuple(LetterVoter(v.voter_number, v.full_name, v.address_lines)
                                for v in job.voters), temp)
-    return ChunkResult([ChunkRow(voter.voter_id, letter.login_hash, letter.credential,
+    return ChunkResult([NewCredential(voter.voter_id, letter.login_hash, letter.credential,
                                  letter.checkin_hash)
                         for voter, letter in zip(job.voters, drawn)], str(temp))
 
@@ -93,22 +93,26 @@ def letter_election(election: Election, online_url: str) -> LetterElection:
                           online_url=online_url)
 
 
-def _voter_data(voter, city: str) -> VoterLetterData:
+def voter_letter_data(voter, city: str) -> VoterLetterData:
     """From a Voter or a row with the same column names."""
     return VoterLetterData(voter.id, voter.voter_number,
                            f"{voter.first_names} {voter.last_name}",
                            (voter.address, f"{voter.postcode} {city}"))
 
 
-def _without_active_credential():
-    return ~exists().where(and_(Credential.voter_id == Voter.id, Credential.status == "active"))
+def has_active_credential():
+    return exists().where(and_(Credential.voter_id == Voter.id, Credential.status == "active"))
+
+
+def without_active_credential():
+    return ~has_active_credential()
 
 
 def _pending(session: Session, election: Election, after_id: int, limit: int):
     return session.execute(
         select(Voter.id, Voter.voter_number, Voter.first_names, Voter.last_name, Voter.address,
                Voter.postcode)
-        .where(Voter.election_id == election.id, Voter.eligible, _without_active_credential(),
+        .where(Voter.election_id == election.id, Voter.eligible, without_active_credential(),
                Voter.id > after_id)
         .order_by(Voter.id).limit(limit)).all()
 
@@ -163,7 +167,7 @@ def reissuable_credential(session: Session, voter: Voter) -> str:
 
 
 def replace_credential(session: Session, actor: str, election: Election, voter: Voter,
-                       revoked: str, row: ChunkRow, letter_batch: str,
+                       revoked: str, row: NewCredential, letter_batch: str,
                        signature: str | None) -> None:
     """Revoke `revoked` (the voter's active credential) and store its replacement, in the
     caller's transaction under the election's lock. Once the vote is open the record gets the
@@ -223,7 +227,7 @@ def _store_chunk(factory: sessionmaker, actor: str, slug: str, result: ChunkResu
         election.credential_path = "server"
         ids = [row.voter_id for row in result.rows]
         still = dict(db.execute(select(Voter.id, Voter.questions).where(
-            Voter.id.in_(ids), Voter.eligible, _without_active_credential())).all())
+            Voter.id.in_(ids), Voter.eligible, without_active_credential())).all())
         rows = [row for row in result.rows if row.voter_id in still]
         withdrawn = []
         if len(rows) != len(result.rows):
@@ -291,7 +295,7 @@ def issue_credentials(factory: sessionmaker, actor: str, slug: str, out_dir: Pat
                 index += 1
                 name = f"lettres-{slug}-{run}-{index:04d}"
                 job = ChunkJob(slug, fingerprint, template,
-                               tuple(_voter_data(r, election.city) for r in rows), str(out_dir), name)
+                               tuple(voter_letter_data(r, election.city) for r in rows), str(out_dir), name)
                 in_flight[pool.submit(issue_chunk, job)] = out_dir / f"{name}.pdf"
             if not in_flight:
                 break
@@ -315,7 +319,7 @@ def count_pending(factory: sessionmaker, slug: str) -> int:
         election = elections.get_election(db, slug)
         return db.execute(select(func.count()).select_from(Voter).where(
             Voter.election_id == election.id, Voter.eligible,
-            _without_active_credential())).scalar_one()
+            without_active_credential())).scalar_one()
 
 
 def reissue(factory: sessionmaker, actor: str, slug: str, voter_number: str, out_dir: Path,
@@ -329,7 +333,7 @@ def reissue(factory: sessionmaker, actor: str, slug: str, voter_number: str, out
         reissuable_credential(db, voter)
         fingerprint = bytes.fromhex(election.fingerprint)
         template = letter_election(election, online_url)
-        data = _voter_data(voter, election.city)
+        data = voter_letter_data(voter, election.city)
     name = f"lettre-{slug}-{voter_number}-{utcnow().strftime('%Y%m%dT%H%M%S')}"
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     result = issue_chunk(ChunkJob(slug, fingerprint, template, (data,), str(out_dir), name))
