@@ -74,7 +74,10 @@ def write_private_json(path: Path, value: Any) -> None:
     if path.exists():
         raise AuthorityConflict(f"{path} already exists: choose another name", "file_exists")
     partial = path.with_name(f".{path.name}.part")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as error:
+        raise AuthorityError(f"{path}: {error.strerror}", "unwritable_file")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(value, handle, ensure_ascii=False, indent=1, sort_keys=True)

@@ -85,6 +85,8 @@ def generate(extract_path: Path, letters_dir: Path, public_path: Path, key_path:
              workers: int = 1, batch_size: int = 500) -> GenerateReport:
     extract = parse_extract(read_json(extract_path, "credential extract"))
     letters_dir, public_path = Path(letters_dir), Path(public_path)
+    if not public_path.parent.is_dir():
+        raise AuthorityError(f"{public_path.parent} is not a folder", "unwritable_file")
     if public_path.exists():
         raise AuthorityConflict(f"{public_path} already exists: choose another name",
                                 "file_exists")

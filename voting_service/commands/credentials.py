@@ -21,7 +21,7 @@ from ..domain import credentials as credentials_domain
 from ..domain import credentials_public, elections
 from ..domain.errors import Conflict, InvalidInput
 from ..store.db import transaction
-from .common import DomainAwareGroup, actor, sessions
+from .common import EXIT_CONFLICT, DomainAwareGroup, actor, sessions
 
 DEFAULT_URL = "http://127.0.0.1:8000/"
 
@@ -100,9 +100,8 @@ def extract_command(election_id, out, voter_number, online_url):
     try:
         write_private_json(Path(out), body)
     except AuthorityError as error:
-        raise Conflict(error.message, error.code)
-    except OSError as error:
-        raise InvalidInput(f"{out}: {error.strerror}", "unwritable_file")
+        raise (Conflict if error.exit_code == EXIT_CONFLICT else InvalidInput)(error.message,
+                                                                               error.code)
     click.echo(f"{len(body['voters'])} voter(s) extracted to {out}. On the authority's "
                f"machine: voting-service credentials generate {Path(out).name} --letters DIR "
                "--public PUBLIC.json --key AUTHORITY.key")
