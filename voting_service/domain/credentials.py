@@ -139,8 +139,8 @@ def check_issuable(election: Election, path: str, states: tuple[str, ...] = ISSU
                    ) -> None:
     """Refuse to store credentials outside `states` or from the other path."""
     if election.status not in states:
-        raise Conflict(f"credentials are stored once the manifest is frozen and until the "
-                       f"vote closes (election is {election.status})", "cannot_issue")
+        raise Conflict(f"credentials are stored only while the election is "
+                       f"{' or '.join(states)} (it is {election.status})", "cannot_issue")
     if election.credential_path not in (None, path):
         raise Conflict(f"this election's credentials come from the {election.credential_path} "
                        f"path, not the {path} path: one election cannot mix both",
