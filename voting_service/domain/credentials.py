@@ -151,8 +151,9 @@ def reissuable_credential(session: Session, voter: Voter) -> str:
     """The public credential a reissue would revoke, if this voter may get a new letter."""
     if not voter.eligible:
         raise Conflict(f"not eligible: {voter.eligibility_reason}", "not_eligible")
+    # Locked: a check-in racing this reissue waits for it, then applies to the new credential.
     state = session.execute(select(Participation.state).where(
-        Participation.voter_id == voter.id)).scalar()
+        Participation.voter_id == voter.id).with_for_update()).scalar()
     # Once checked in, the voter votes at the kiosk under this credential; a new one would
     # give them a second vote online.
     if state in ("checked_in", "voted_in_person"):
