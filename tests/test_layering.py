@@ -1,5 +1,6 @@
-"""Layering: the pure layers (crypto, pb, record, letters) import neither the web nor the
-storage layer; dependencies point down only: web/cli → domain → store."""
+"""Layering: the pure layers (crypto, pb, record, letters, and the credential authority's
+code) import neither the web nor the storage layer; dependencies point down only:
+web/cli → domain → store."""
 
 import ast
 import pathlib
@@ -16,6 +17,9 @@ ALLOWED_INTERNAL = {
     "record": ("voting_service.record", "voting_service.crypto", "voting_service.pb"),
     # Letters handle the codes: no logging either, so a code cannot reach a log from there.
     "letters": ("voting_service.letters",),
+    # Runs on the authority's own machine, which holds no database (tests/authority/).
+    "authority": ("voting_service.authority", "voting_service.crypto", "voting_service.record",
+                  "voting_service.letters"),
 }
 EXTRA_FORBIDDEN = {"letters": {"logging"}}
 # The app factory and the unit of work set up the database sessions; nothing else in web/
