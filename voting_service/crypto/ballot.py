@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (Ed25519PrivateKey
                                                                Ed25519PublicKey)
 
 from . import embedding, encryption_proof, signature
-from .codec import field, read_bytes_hex, read_int, read_point
+from .codec import field, only_fields, read_bytes_hex, read_int, read_point
 from .dkg import ElectionKey
 from .elgamal import (CiphertextVector, decrypt_with_randomness, encrypt_vector, random_scalars,
                       vector_from_json, vector_to_json)
@@ -38,8 +38,8 @@ VERSION = 2
 TRACKER_BYTES = 32
 ZERO_TRACKER = bytes(TRACKER_BYTES)
 ED25519_SIGNATURE_BYTES = 64
-_FIELDS = {"version", "question", "credential", "seq", "prev", "checkin", "ciphertexts",
-           "proof", "signature"}
+_FIELDS = ("version", "question", "credential", "seq", "prev", "checkin", "ciphertexts",
+           "proof", "signature")
 
 
 @dataclass(frozen=True)
@@ -83,11 +83,7 @@ class Ballot:
     @classmethod
     def from_json(cls, obj: Any, width: int | None = None) -> Ballot:
         """Strict reader: unknown fields, a wrong version, a malformed field are refused."""
-        if not isinstance(obj, dict):
-            raise DecodingError("a ballot is a JSON object")
-        unknown = set(obj) - _FIELDS
-        if unknown:
-            raise DecodingError(f"unknown ballot field {sorted(unknown)[0]!r}")
+        only_fields(obj, *_FIELDS)
         if field(obj, "version", int) != VERSION:
             raise DecodingError(f"ballot version {obj['version']!r}, expected {VERSION}")
         prev = read_bytes_hex(obj, "prev")
