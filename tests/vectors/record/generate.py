@@ -201,10 +201,12 @@ class World:
     def encrypt(self, name: str, question: str, choice, *, seq: int = 1,
                 prev: bytes = ballots.ZERO_TRACKER, checkin: bytes | None = None,
                 rng=None) -> tuple[ballots.Ballot, ballots.BallotOpening]:
+        # The voter's device hedges with the credential secret; a kiosk has none.
         return ballots.encrypt(self.key, self.fingerprint, question,
                                self.plaintext(question, choice), self.specs[question].width,
                                credential=self.voters[name].public, seq=seq, prev=prev,
-                               checkin=checkin, rng=rng or self.rng)
+                               checkin=checkin, rng=rng or self.rng,
+                               secret=self.voters[name].secret if checkin is None else None)
 
     def online(self, label: str, name: str, question: str, choice, *, seq: int = 1,
                prev: bytes = ballots.ZERO_TRACKER, rng=None) -> ballots.Ballot:
@@ -405,7 +407,7 @@ def ballot_vectors(world: World) -> dict[str, Any]:
     payload = bytes(range(40))
     ballot, opening = ballots.encrypt(world.key, fp, "exemple-large", payload, 2,
                                       credential=voter.public, seq=3, prev=bytes(range(32)),
-                                      rng=rng)
+                                      secret=voter.secret, rng=rng)
     ballot = ballots.sign_online(fp, ballot, voter.secret, rng)
     k = ballot.signature.response - ballot.signature.challenge * voter.secret
     case = _ballot_case(world, "online, width 2 (C, outside the record)", ballot, opening,
