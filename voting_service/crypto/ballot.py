@@ -28,10 +28,10 @@ from .codec import field, only_fields, read_bytes_hex, read_int, read_point
 from .dkg import ElectionKey
 from .elgamal import (CiphertextVector, decrypt_with_randomness, encrypt_vector, random_scalars,
                       vector_from_json, vector_to_json)
-from .nonce import hedged
 from .encryption_proof import EncryptionProof
 from .errors import DecodingError, InvalidProofError, InvalidSignatureError, ParameterError
 from .group import Point, Rng, Scalar
+from .nonce import hedged
 from .signature import Signature
 from .transcript import Transcript
 
