@@ -30,7 +30,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import importlib.util
-import io
 import json
 import pathlib
 import sys
@@ -47,10 +46,10 @@ from voting_service.crypto.credential import derive_credential, generate_letter_
 from voting_service.crypto.rng import SeededRng
 from voting_service.pb.encoding import encode
 from voting_service.record.archive import EVENTS, HEADS, WITNESSES, Record, write_record
-from voting_service.record.canonical import canonical_bytes, sha256_hex
+from voting_service.record.canonical import canonical_bytes
 from voting_service.record.credentials import list_message, reissue_message
 from voting_service.record.events import GENESIS, Event, make_event
-from voting_service.record.heads import SignedHead, head_message, sign_head
+from voting_service.record.heads import head_message, sign_head
 from voting_service.record.questions import question_specs
 from voting_service.record.verify import verify_record
 
