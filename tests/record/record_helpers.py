@@ -304,9 +304,11 @@ def build_record(tmp: Path) -> Built:
     full_events = rechain(body_events + [("closing", at, {"ballots_cast": cast_count,
                                                           "ballots_counted": counted})])
     key = service_key(key_dir)
-    # The service's heads at the heights it signed (receipts), re-signed over the new
-    # chain; an auditor witnesses the closed record.
-    heights = sorted({h.height for h in exported.heads})
+    # The service's heads where it signed them (receipts, and the closing, which moved),
+    # re-signed over the new chain; an auditor witnesses the closed record.
+    heights = sorted({h.height for h in exported.heads if h.height < closing.seq} |
+                     ({len(full_events)} if closing.seq in {h.height for h in exported.heads}
+                      else set()))
     auditor = Ed25519PrivateKey.generate()
     full = Record(full_events, sign_heads(full_events, key, heights),
                   sign_heads(full_events, auditor, [len(full_events)], signer="auditor"))

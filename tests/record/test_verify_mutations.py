@@ -44,7 +44,10 @@ def test_the_record_holds_every_event_type_and_verifies(built):
     # What the service itself exported (before the spliced reissue) verifies as well.
     exported = verify(read_record(built.path))
     assert exported.ok, exported.failure
-    assert "credential_reissued" not in {e.type for e in read_record(built.path).events}
+    plain = read_record(built.path)
+    assert "credential_reissued" not in {e.type for e in plain.events}
+    # The service signed a head over its closing.
+    assert max(h.height for h in plain.heads) == len(plain.events)
     # V001's re-vote counts, V002's kiosk ballots, V004's replacement credential's ballot.
     assert len(report.counted["ville"]) == 3 and len(report.counted["gare"]) == 1
 
@@ -53,7 +56,8 @@ def test_the_record_holds_every_event_type_and_verifies(built):
 
 def _mutate(lines: list[bytes], kind: str, index: int) -> tuple[list[bytes], int, str]:
     """Apply ``kind`` at 0-based ``index``; return the lines, the seq the verifier must name
-    and its check (removing the last event is only seen by the witness of the final head)."""
+    and its check (removing the last event, the closing, is seen by the head the service
+    signed over it)."""
     lines = list(lines)
     n = len(lines)
     seq = index + 1
@@ -62,7 +66,7 @@ def _mutate(lines: list[bytes], kind: str, index: int) -> tuple[list[bytes], int
         return lines, seq, "chain"
     if kind == "remove":
         del lines[index]
-        return (lines, seq, "witnesses") if seq == n else (lines, seq + 1, "chain")
+        return (lines, seq, "head_signatures") if seq == n else (lines, seq + 1, "chain")
     if kind == "duplicate":
         lines.insert(index + 1, lines[index])
         return lines, seq, "chain"
@@ -98,11 +102,19 @@ def test_line_mutation_of_every_event_is_named(built, tmp_path, kind, event_type
         assert report.failure["type"] == (None if gone else types[seq - 1]), where
         assert report.checks[check] == "failed", where
     # The same record with every head dropped is still refused for the edits: the chain
-    # alone betrays them (a removed closing is then a record of a still-open election).
+    # alone betrays them.
     if kind == "edit":
         lines, seq, check = _mutate(events, kind, indexes[0])
         report = verify(read_record(write_lines(tmp_path / "bare.zip", lines)))
         assert (report.failure["check"], report.failure["event"]) == (check, seq)
+
+
+def test_cut_closing_is_seen_by_the_witness_alone(built):
+    cut = built.events[:-1]
+    assert verify(Record(cut)).ok  # a record of a still-open election, as far as it shows
+    report = verify(Record(cut, [], built.full.witnesses))
+    assert (report.failure["check"], report.failure["event"]) == ("witnesses",
+                                                                  len(built.events))
 
 
 def _cli_verify(path, *extra):
