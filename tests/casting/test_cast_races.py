@@ -200,3 +200,29 @@ def test_concurrent_kiosk_ballots_for_one_checkin_exactly_one(factory, racing, v
     report = _close_and_verify(factory, vote, tmp_path)
     assert report.counted == {"ville": [accepted[0].trackers["ville"]],
                               "gare": [accepted[0].trackers["gare"]]}
+
+
+def test_concurrent_http_casts_exactly_one_created(app, app_factory, tmp_path):
+    """The same race through the WSGI app: one 201, every other answer a 409 with its code."""
+    from tests.casting.test_cast_api import login
+
+    key_dir = app.extensions["voting"]["settings"].key_dir
+    vote = open_with_questions(app_factory, key_dir)
+    vote.key_dir = key_dir
+    headers = login(app.test_client(), vote)
+    device = vote.voters["V001"]
+    bodies = [{"ballots": [vote.online_ballot(device, "ville", ["P1"]).to_json()]}
+              for _ in range(40)]
+
+    def post(body):
+        response = app.test_client().post(f"/api/v1/elections/{vote.slug}/ballots",
+                                          json=body, headers=headers)
+        code = response.get_json().get("error", {}).get("code") \
+            if response.status_code >= 400 else None
+        return response.status_code, code
+
+    outcomes = _race(post, bodies, 20)
+    assert sorted(set(outcomes)) == [(201, None), (409, "ballot_out_of_order")]
+    assert outcomes.count((201, None)) == 1
+    report = _close_and_verify(app_factory, vote, tmp_path)
+    assert report.ballots_cast == 1
