@@ -226,3 +226,44 @@ def test_concurrent_http_casts_exactly_one_created(app, app_factory, tmp_path):
     assert outcomes.count((201, None)) == 1
     report = _close_and_verify(app_factory, vote, tmp_path)
     assert report.ballots_cast == 1
+
+
+def test_cast_racing_a_challenge_of_the_same_ballot_never_both(factory, racing, vote,
+                                                               tmp_path):
+    """A ballot cast and challenged (spoiled) at the same time: exactly one of the two
+    wins, in every round; the record verifies with each ballot either cast or spoiled."""
+    from voting_service.crypto import ballot as ballots
+
+    device = vote.voters["V001"]
+    ctx = _context(factory, vote, "V001")
+    cast = _online(racing, vote, ctx)
+    seq, prev = 1, ballots.ZERO_TRACKER
+    tally = {"cast": 0, "spoiled": 0}
+    for _ in range(8):
+        unsigned, opening = vote.encrypt(device, "ville", ["P1"], seq=seq, prev=prev)
+        signed = ballots.sign_online(vote.fingerprint, unsigned, device.credential.secret)
+        plaintext = casting.check_spoil(unsigned, opening, ctx.crypto)
+
+        def attempt(which):
+            if which == "cast":
+                return cast([signed])
+            try:
+                with transaction(racing) as db:
+                    election = elections.get_election(db, vote.slug)
+                    casting.commit_spoil(db, election, ctx.crypto, unsigned, opening,
+                                         plaintext)
+                return ("accepted",)
+            except Conflict as error:
+                return ("refused", error.status, error.code)
+
+        outcome = dict(zip(("cast", "spoil"), _race(attempt, ["cast", "spoil"], 2)))
+        if outcome["cast"][0] == "accepted":
+            assert outcome["spoil"] == ("refused", 409, "ballot_already_cast"), outcome
+            tally["cast"] += 1
+            seq, prev = seq + 1, vote.tracker(unsigned)
+        else:
+            assert outcome["cast"][1:] == (409, "ballot_spoiled"), outcome
+            assert outcome["spoil"] == ("accepted",), outcome
+            tally["spoiled"] += 1
+    report = _close_and_verify(factory, vote, tmp_path)
+    assert (report.ballots_cast, report.spoiled) == (tally["cast"], tally["spoiled"])
