@@ -243,6 +243,34 @@ def open_with_questions(factory, key_dir: Path) -> OpenElection:
     return vote
 
 
+def open_with_more_voters(factory, key_dir: Path, extra: int,
+                          slug: str = "bp-vote-2027") -> OpenElection:
+    """Like ``open_election``, with ``extra`` more voters (V101…) of the "centre" district."""
+    import json as _json
+
+    from tests.casting.helpers import give_credentials
+    from tests.voters_helpers import HEADER, ROWS, import_text, make_election
+    from voting_service.crypto.dkg import ElectionKey
+    from voting_service.store.models import Election
+
+    numbers = [f"V{101 + i}" for i in range(extra)]
+    rows = "".join(f"{n};Nom{n};Prénom;01/01/1970;{i} rue Neuve;45000;centre\n"
+                   for i, n in enumerate(numbers))
+    make_election(factory, slug, status="draft")
+    import_text(factory, slug, HEADER + ROWS + rows)
+    with transaction(factory) as db:
+        advance(db, slug, "frozen", key_dir)
+    devices = give_credentials(factory, slug, ("V001", "V002", "V004", *numbers))
+    with transaction(factory) as db:
+        advance(db, slug, "open", key_dir)
+        election = db.query(Election).filter_by(slug=slug).one()
+        vote = OpenElection(slug, bytes.fromhex(election.fingerprint),
+                            ElectionKey.from_json(_json.loads(election.election_key)),
+                            _json.loads(election.manifest_canonical), devices)
+    vote.credential_questions = questions_of(factory, slug)
+    return vote
+
+
 def export_with_cli(db_url: str, key_dir: Path, slug: str, path: Path) -> None:
     from voting_service.cli import main
 
