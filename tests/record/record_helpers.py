@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -137,7 +137,6 @@ class Built:
     revoked_kiosk: str
     reissued: VoterDevice      # V004's replacement credential
     auditor: Ed25519PrivateKey
-    seqs: dict[str, int] = field(default_factory=dict)  # a name → seq in ``full``
 
     @property
     def events(self) -> list[Event]:
@@ -342,7 +341,6 @@ def build_record(tmp: Path) -> Built:
                   sign_heads(full_events, auditor, [len(full_events)], signer="auditor"))
     full_path = tmp / "full.zip"
     write_record(full_path, full.events, full.heads, full.witnesses)
-    vote.voters = dict(vote.voters)
     vote.credential_questions[new.public] = vote.credential_questions[old]
     return Built(path, full, full_path, vote, key_dir, kiosk_key, kiosk, gone_key, gone,
                  new, auditor)

@@ -15,6 +15,7 @@ so that it holds every event type. Two families of changes:
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import replace
 
 import pytest
@@ -165,6 +166,15 @@ def test_non_canonical_or_truncated_line_is_a_format_failure(built, tmp_path):
     result = _cli_verify(write_lines(tmp_path / "spaced.zip", lines), "--json")
     assert result.exit_code == 1
     assert json.loads(result.output)["failure"]["check"] == "record_format"
+    truncated = tmp_path / "truncated.zip"
+    with zipfile.ZipFile(truncated, "w") as archive:
+        archive.writestr("events.jsonl", b"\n".join(original["events.jsonl"]))  # no last \n
+        archive.writestr("heads.jsonl", b"")
+        archive.writestr("witnesses.jsonl", b"")
+    result = _cli_verify(truncated, "--json")
+    assert result.exit_code == 1
+    failure = json.loads(result.output)["failure"]
+    assert failure["check"] == "record_format" and "truncated" in failure["message"]
 
 
 # --- semantic mutations, every hash recomputed ----------------------------------------------
