@@ -308,7 +308,9 @@ class _Walk:
         self.passed.add("lifecycle")
 
     def on_credential_reissued(self, event: Event) -> None:
-        self.need_phase(event, "open")
+        # Before opening too: the opening freezes the authority's reissues right after its
+        # list (and counts them); a reissue needs the list first (``credential`` checks).
+        self.need_phase(event, "setup", "open")
         body = self.body(event, "credential_reissues",
                          {"revoked", "credential", "questions", "signature"})
         revoked, cred = self.credential(event, "credential_reissues", body["revoked"])
