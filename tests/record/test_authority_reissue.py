@@ -66,24 +66,24 @@ def test_authority_list_and_reissue_before_opening_verify(factory, tmp_path):
         record_domain.export(db, elections.get_election(db, slug), path)
     record = read_record(path)
     assert [e.type for e in record.events] == ["manifest", "election_key", "credentials",
-                                               "credential_reissued", "opening"]
+                                               "opening", "credential_reissued"]
     assert record.events[2].body["path"] == "authority"
     report = verify(record)
     assert report.ok, report.failure
     assert report.checks["credential_reissues"] == "passed"
     # The reissue signed by another key (hashes recomputed) is refused.
-    reissue = record.events[3]
+    reissue = record.events[4]
     forged_body = dict(reissue.body, signature=Ed25519PrivateKey.generate().sign(
         b"not the reissue").hex())
     items = list(record.events)
-    items[3] = ("credential_reissued", reissue.at, forged_body)
+    items[4] = ("credential_reissued", reissue.at, forged_body)
     report = verify(Record(rechain(items)))
-    assert (report.failure["check"], report.failure["event"]) == ("credential_reissues", 4)
-    # A reissue before the list it amends is refused.
+    assert (report.failure["check"], report.failure["event"]) == ("credential_reissues", 5)
+    # A reissue before the opening (here even before the list it amends) is refused.
     items = list(record.events)
-    items[2], items[3] = items[3], items[2]
+    items[2], items[4] = items[4], items[2]
     report = verify(Record(rechain(items)))
-    assert (report.failure["check"], report.failure["event"]) == ("credential_reissues", 3)
+    assert (report.failure["check"], report.failure["event"]) == ("lifecycle", 3)
     # As is a list with a credential the authority did not sign.
     listed = record.events[2]
     body = json.loads(json.dumps(listed.body))

@@ -208,7 +208,7 @@ def replay_old_ballot(built):
     first = built.first("ballot", credential=_voter(built, "V001").public, seq=1)
     closing = len(built.events)
     return _insert(built, closing, ("ballot", first.at, first.body)), closing, \
-        "ballots", "the same ballot twice"
+        "ballots", "the same ballot (or ciphertexts) twice"
 
 
 def fork_same_seq(built):

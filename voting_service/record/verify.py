@@ -308,9 +308,9 @@ class _Walk:
         self.passed.add("lifecycle")
 
     def on_credential_reissued(self, event: Event) -> None:
-        # Before opening too: the opening freezes the authority's reissues right after its
-        # list (and counts them); a reissue needs the list first (``credential`` checks).
-        self.need_phase(event, "setup", "open")
+        # Only once open: the opening counts the list as signed; replacements made before
+        # it follow it (protocol.md §11.1).
+        self.need_phase(event, "open")
         body = self.body(event, "credential_reissues",
                          {"revoked", "credential", "questions", "signature"})
         revoked, cred = self.credential(event, "credential_reissues", body["revoked"])
