@@ -9,12 +9,11 @@ from pathlib import Path
 
 import click
 
+from ..config import ConfigError, public_url
 from ..domain import credentials as credentials_domain
 from ..domain import credentials_public, elections
 from ..store.db import transaction
 from .common import DomainAwareGroup, actor, sessions
-
-DEFAULT_URL = "http://127.0.0.1:8000/"
 
 
 def _key_dir() -> Path:
@@ -22,7 +21,10 @@ def _key_dir() -> Path:
 
 
 def _online_url(given: str | None) -> str:
-    return given or os.environ.get("VOTING_PUBLIC_URL", DEFAULT_URL)
+    try:
+        return public_url(given)
+    except ConfigError as error:
+        raise click.UsageError(str(error))
 
 
 @click.group(cls=DomainAwareGroup)
@@ -41,13 +43,14 @@ def credentials():
               "(default VOTING_PUBLIC_URL).")
 def issue_command(election_id, out_dir, workers, batch_size, online_url):
     """Issue a credential and letter to every eligible voter still without one."""
+    url = _online_url(online_url)
     factory = sessions()
     pending = credentials_domain.count_pending(factory, election_id)
     show_bar = sys.stderr.isatty()
     with click.progressbar(length=pending, label="Credentials", file=sys.stderr,
                            hidden=not show_bar) as bar:
         report = credentials_domain.issue_credentials(
-            factory, actor(), election_id, Path(out_dir), _key_dir(), _online_url(online_url),
+            factory, actor(), election_id, Path(out_dir), _key_dir(), url,
             workers=workers, chunk_size=batch_size, progress=bar.update)
     for name in report.recovered:
         click.echo(f"Recovered {name}: its credentials were stored before an interruption.")
