@@ -198,3 +198,17 @@ def test_a_valid_surrogate_pair_is_an_ordinary_character(client, tokens, slug):
     manifest = response.get_json()["manifest"]
     titles = [p["title"] for q in manifest["questions"] for p in q["projects"]]
     assert "Arbres \U0001F333" in titles
+
+
+def test_a_direction_override_in_a_project_title_is_a_422_naming_the_field(client, tokens,
+                                                                           slug, app_factory):
+    before = _state(app_factory)
+    response = client.put(f"/api/v1/elections/{slug}/questions/gare/projects",
+                          json={"projects": [{"id": "G1", "title": "Parc \u202eeuqilbup",
+                                              "cost": 5}]},
+                          headers=bearer(tokens["admin"]))
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "invisible_character"
+    assert error["message"].startswith("body.projects[0].title : caractère invisible")
+    assert _state(app_factory) == before
