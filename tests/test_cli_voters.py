@@ -46,7 +46,7 @@ def test_roll_and_credentials_from_the_command_line(cli, factory, tmp_path):
     assert len(listing["questions"]["ville"]) == 3
     assert "New letter for V001" in cli("credentials", "reissue", slug, "v001",
                                         "--letters", tmp_path / "letters")
-    assert "was not locked" in cli("voters", "unlock", slug, "V001")
+    assert "no failed login to forget" in cli("voters", "unlock", slug, "V001")
     assert "certified" in cli("voters", "purge", slug, "--yes", code=5)
     assert "no voter" in cli("voters", "show", slug, "V404", code=4)
 
