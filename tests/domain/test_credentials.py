@@ -1,7 +1,9 @@
 """Credential issuance end to end: letters whose printed code logs the voter in, whose QR
 checks them in, and whose public credential is the one published."""
 
+import os
 import re
+import stat
 
 import pytest
 
@@ -9,7 +11,7 @@ from tests.letters.conftest import page_qr_codes, page_texts
 from tests.voters_helpers import HEADER, ROWS, birth, import_text, make_election
 from voting_service.crypto.credential import derive_credential
 from voting_service.domain import credentials, credentials_public, elections, register, voter_auth
-from voting_service.domain.errors import Conflict
+from voting_service.domain.errors import Conflict, InvalidInput
 from voting_service.domain.keystore import CHECKIN_KEY, load_or_create
 from voting_service.letters.checkin_code import InvalidCheckinCode, parse_checkin_payload
 from voting_service.store.db import transaction
@@ -105,6 +107,36 @@ def test_reissue_revokes_the_old_code(factory, issued):
         assert db.query(AuditEntry).filter_by(action="credentials.revoke").count() == 1
         listing = credentials_public.listing(db, elections.get_election(db, slug))
     assert len(listing["revoked"]) == 1
+
+
+def test_letters_go_to_a_private_folder_as_private_files(factory, tmp_path):
+    slug = make_election(factory, status="draft")
+    import_text(factory, slug, HEADER + ROWS)
+    with transaction(factory) as db:
+        elections.transition(db, "t", slug, "frozen")
+    exposed = tmp_path / "partage"
+    exposed.mkdir(mode=0o755)
+    exposed.chmod(0o755)
+    for issue in (lambda out: credentials.issue_credentials(
+                      factory, "cli:dsi", slug, out, tmp_path / "keys",
+                      "https://vote.example.fr/", workers=1),
+                  lambda out: credentials.reissue(factory, "cli:dsi", slug, "V001", out,
+                                                  tmp_path / "keys", "https://vote.example.fr/")):
+        with pytest.raises(InvalidInput) as caught:
+            issue(exposed)
+        assert caught.value.code == "letters_folder_exposed"
+    assert list(exposed.iterdir()) == []
+    with transaction(factory) as db:
+        assert db.query(Credential).count() == 0
+    previous = os.umask(0)
+    try:
+        report = credentials.issue_credentials(factory, "cli:dsi", slug, tmp_path / "lettres",
+                                               tmp_path / "keys", "https://vote.example.fr/",
+                                               workers=1)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "lettres").stat().st_mode) == 0o700
+    assert report.files and {stat.S_IMODE(os.stat(f).st_mode) for f in report.files} == {0o600}
 
 
 def test_issuance_needs_a_frozen_manifest(factory, tmp_path):

@@ -211,8 +211,7 @@ def issue_credentials(factory: sessionmaker, actor: str, slug: str, out_dir: Pat
         fingerprint = bytes.fromhex(election.fingerprint)
         template = letter_election(election, online_url)
     checkin_key = keystore.load_or_create(key_dir, keystore.CHECKIN_KEY)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = keystore.letters_folder(Path(out_dir))
     report = IssueReport(recovered=recover_interrupted(factory, slug, out_dir))
     run = utcnow().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     workers = workers or os.cpu_count() or 1
@@ -272,6 +271,7 @@ def reissue(factory: sessionmaker, actor: str, slug: str, voter_number: str, out
         template = letter_election(election, online_url)
         data = _voter_data(voter, election.city)
     checkin_key = keystore.load_or_create(key_dir, keystore.CHECKIN_KEY)
+    keystore.letters_folder(Path(out_dir))
     name = f"lettre-{slug}-{voter_number}-{utcnow().strftime('%Y%m%dT%H%M%S')}"
     result = issue_chunk(ChunkJob(slug, fingerprint, checkin_key, template, (data,),
                                   str(out_dir), name))
