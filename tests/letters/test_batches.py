@@ -5,7 +5,8 @@ import tracemalloc
 
 import pytest
 
-from voting_service.letters import ExposedFolder, write_letter_file, write_letters
+from voting_service.letters import write_letter_file, write_letters
+from voting_service.letters.batches import ExposedFolder
 
 from .conftest import make_letter, page_qr_codes, page_texts
 

@@ -35,7 +35,7 @@ PERMISSIONS = (
     "ceremony",             # key and tally ceremonies
     "voters:read",          # a person's eligibility decision
     "voters:write",         # roll import, eligibility rules and overrides
-    "voters:unlock",        # lift a voter number's login delays after checking identity
+    "voters:unlock",        # lift a voter's login lock after checking their identity
 )
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

@@ -4,13 +4,13 @@ Pure functions on plain data: no web, storage or logging imports (tests/letters/
 The letter code printed here is a secret: it goes into the PDF and nowhere else.
 """
 
-from .batches import ExposedFolder, private_folder, write_letters
+from .batches import write_letters
 from .checkin_code import (CheckinCode, InvalidCheckinCode, canonical_voter_number,
                            generate_checkin_key, make_checkin_payload, parse_checkin_payload)
 from .pdf import LayoutError, Letter, LetterElection, write_letter_file
 
 __all__ = [
-    "CheckinCode", "ExposedFolder", "InvalidCheckinCode", "LayoutError", "Letter",
-    "LetterElection", "canonical_voter_number", "generate_checkin_key", "make_checkin_payload",
-    "parse_checkin_payload", "private_folder", "write_letter_file", "write_letters",
+    "CheckinCode", "InvalidCheckinCode", "LayoutError", "Letter", "LetterElection",
+    "canonical_voter_number", "generate_checkin_key", "make_checkin_payload",
+    "parse_checkin_payload", "write_letter_file", "write_letters",
 ]
