@@ -41,3 +41,38 @@ def projects_body() -> dict:
          "external_ref": "ETUDE-17"},
         {"id": "G2", "title": "Fresque", "cost": 5_000, "summary": "Sur le mur du tunnel"},
     ]}
+
+
+# --- lifecycle helpers -----------------------------------------------------------------------
+
+_TEST_KEYS = None
+
+
+def shared_key_dir():
+    """One key folder per test process, for tests that do not look at the keys."""
+    global _TEST_KEYS
+    if _TEST_KEYS is None:
+        import tempfile
+        from pathlib import Path
+
+        _TEST_KEYS = Path(tempfile.mkdtemp(prefix="vs-keys-"))
+    return _TEST_KEYS
+
+
+def election_key_for(fingerprint: str) -> dict:
+    """A 1-of-1 election key (tests that do not decrypt)."""
+    from voting_service.crypto.recipes import run_key_ceremony
+
+    return run_key_ceremony(1, 1, bytes.fromhex(fingerprint))[0].to_json()
+
+
+def advance(db, slug: str, target: str, key_dir=None, actor: str = "t", **kwargs):
+    """elections.transition, giving the election a test key before it opens."""
+    from voting_service.domain import elections
+
+    key_dir = key_dir or shared_key_dir()
+    if target == "open":
+        election = elections.get_election(db, slug)
+        if election.status == "frozen" and election.election_key is None:
+            elections.set_election_key(db, actor, slug, election_key_for(election.fingerprint))
+    return elections.transition(db, actor, slug, target, key_dir=key_dir, **kwargs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 
-from tests.factories import manifest_body, projects_body
+from tests.factories import advance, manifest_body, projects_body
 from voting_service.domain import elections, voter_roll
 from voting_service.domain.validation import iso
 from voting_service.store.db import transaction
@@ -37,7 +37,7 @@ def make_election(factory, slug="bp-test-2027", status="frozen"):
         if status == "draft":
             break
         with transaction(factory) as db:
-            elections.transition(db, "t", slug, target)
+            advance(db, slug, target)
         if target == status:
             break
     return slug

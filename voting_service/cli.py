@@ -15,6 +15,7 @@ from .commands.common import (
     DomainAwareGroup,
     actor,
     database_url,
+    key_dir,
     sessions,
 )
 from .domain import audit, demo, elections
@@ -46,7 +47,7 @@ def demo_command():
     engine = make_engine(database_url())
     upgrade(engine)
     with transaction(make_session_factory(engine)) as db:
-        created, logins = demo.load_demo(db)
+        created, logins = demo.load_demo(db, key_dir())
     click.echo("Demo election " + ("created" if created else "already present")
                + f": {demo.DEMO_SLUG}")
     click.echo("Demo staff logins (development only):")
@@ -151,7 +152,7 @@ def elections_list(as_json):
     """List elections: id, title, status."""
     with transaction(sessions()) as db:
         rows = [{"id": e.slug, "title": e.title, "status": e.status}
-                for e in elections.list_elections(db)]
+                for e in elections.summaries(db)]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False))
         return
@@ -213,7 +214,7 @@ def elections_status(election_id, as_json):
 def elections_transition(election_id, target):
     """Move an election to its next state (idempotent)."""
     with transaction(sessions()) as db:
-        result = elections.transition(db, actor(), election_id, target)
+        result = elections.transition(db, actor(), election_id, target, key_dir=key_dir())
         status = result.election.status
     click.echo(f"{election_id}: {status}" + ("" if result.changed else " (already)"))
 
@@ -222,9 +223,10 @@ def _register_command_groups() -> None:
     from .commands.bench import bench
     from .commands.credentials import credentials
     from .commands.pb import pb
+    from .commands.record import record, verify
     from .commands.voters import voters
 
-    for group in (voters, credentials, pb, bench):
+    for group in (voters, credentials, pb, bench, record, verify):
         main.add_command(group)
 
 

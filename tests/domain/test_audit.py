@@ -27,7 +27,7 @@ def test_intact_log_verifies(factory):
 
 
 def test_payload_is_kept_only_as_digest(engine, factory):
-    from voting_service.domain.canonical import digest
+    from voting_service.record.canonical import digest
 
     with transaction(factory) as db:
         audit.append(db, "a", "voter.exclude", "voter:1", {"reason": "Jean Dupont"})

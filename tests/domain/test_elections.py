@@ -5,9 +5,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.factories import manifest_body, projects_body
+from tests.factories import advance, manifest_body, projects_body
 from voting_service.domain import audit, elections
-from voting_service.domain.canonical import canonical_bytes, sha256_hex
+from voting_service.record.canonical import canonical_bytes, sha256_hex
 from voting_service.domain.errors import Conflict, InvalidInput, NotFound
 from voting_service.store.db import transaction
 from voting_service.store.models import AuditEntry
@@ -119,7 +119,7 @@ def _freeze_ready(factory):
 def test_freeze_fixes_manifest_and_fingerprint(factory):
     slug = _freeze_ready(factory)
     with transaction(factory) as db:
-        result = elections.transition(db, "admin", slug, "frozen")
+        result = advance(db, slug, "frozen", actor="admin")
         assert result.changed
     with transaction(factory) as db:
         election = elections.get_election(db, slug)
@@ -137,7 +137,7 @@ def test_freeze_refuses_a_question_without_projects(factory):
     slug = _create(factory)
     with pytest.raises(Conflict) as caught:
         with transaction(factory) as db:
-            elections.transition(db, "admin", slug, "frozen")
+            advance(db, slug, "frozen", actor="admin")
     assert caught.value.code == "no_projects"
 
 
@@ -145,27 +145,27 @@ def test_lifecycle_order_and_idempotence(factory):
     slug = _freeze_ready(factory)
     with pytest.raises(Conflict) as caught:
         with transaction(factory) as db:
-            elections.transition(db, "admin", slug, "open")
+            advance(db, slug, "open", actor="admin")
     assert caught.value.code == "illegal_transition"
     for target in ("frozen", "open", "closed"):
         with transaction(factory) as db:
-            assert elections.transition(db, "admin", slug, target).changed
+            assert advance(db, slug, target, actor="admin").changed
         with transaction(factory) as db:  # again: a no-op, not an error
-            assert not elections.transition(db, "admin", slug, target).changed
+            assert not advance(db, slug, target, actor="admin").changed
     for target, code in (("tallied", "tally_missing"), ("frozen", "illegal_transition")):
         with pytest.raises(Conflict) as caught:
             with transaction(factory) as db:
-                elections.transition(db, "admin", slug, target)
+                advance(db, slug, target, actor="admin")
         assert caught.value.code == code
 
 
 def test_cannot_open_after_the_window(factory):
     slug = _freeze_ready(factory)
     with transaction(factory) as db:
-        elections.transition(db, "admin", slug, "frozen")
+        advance(db, slug, "frozen", actor="admin")
     with pytest.raises(Conflict) as caught:
         with transaction(factory) as db:
-            elections.transition(db, "admin", slug, "open",
+            advance(db, slug, "open", actor="admin",
                                  now=datetime(2100, 1, 1, tzinfo=timezone.utc))
     assert caught.value.code == "window_over"
 
@@ -180,7 +180,7 @@ def test_concurrent_transitions_exactly_one_wins(factory):
         barrier.wait()
         try:
             with transaction(factory) as db:
-                outcomes.append(elections.transition(db, "admin", slug, "frozen").changed)
+                outcomes.append(advance(db, slug, "frozen", actor="admin").changed)
         except Exception as error:  # noqa: BLE001 - recorded and asserted below
             outcomes.append(error)
 
@@ -203,7 +203,7 @@ def test_concurrent_freeze_and_project_change_never_mix(factory):
     def freeze():
         barrier.wait()
         with transaction(factory) as db:
-            results["freeze"] = elections.transition(db, "admin", slug, "frozen").changed
+            results["freeze"] = advance(db, slug, "frozen", actor="admin").changed
 
     def put():
         barrier.wait()
@@ -231,7 +231,7 @@ def test_concurrent_freeze_and_project_change_never_mix(factory):
 def test_every_change_is_audited(factory):
     slug = _freeze_ready(factory)
     with transaction(factory) as db:
-        elections.transition(db, "admin", slug, "frozen")
+        advance(db, slug, "frozen", actor="admin")
     with transaction(factory) as db:
         actions = [e.action for e in db.query(AuditEntry).order_by(AuditEntry.seq)]
         assert actions == ["election.create", "election.put_projects", "election.frozen"]
@@ -246,7 +246,7 @@ def test_freeze_checks_formats_with_the_pb_layer(factory):
         elections.put_projects(db, "study", slug, "gare", projects_body())
     with pytest.raises(Conflict) as caught:
         with transaction(factory) as db:
-            elections.transition(db, "admin", slug, "frozen")
+            advance(db, slug, "frozen", actor="admin")
     assert caught.value.code == "format_unsatisfiable" and "ville" in caught.value.message
     with transaction(factory) as db:
         assert elections.get_election(db, slug).status == "draft"

@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tests.factories import advance
 from tests.voters_helpers import HEADER, ROWS, import_text, make_election
 from voting_service.domain import elections, register
 from voting_service.domain.errors import Conflict
@@ -22,7 +23,7 @@ def _setup(factory, points=2):
     import_text(factory, slug, HEADER + ROWS)
     for target in ("frozen", "open"):
         with transaction(factory) as db:
-            elections.transition(db, "t", slug, target)
+            advance(db, slug, target)
     with transaction(factory) as db:
         voter_id = db.query(Voter).filter_by(voter_number="V001").one().id
     return slug, voter_id

@@ -25,9 +25,9 @@ def test_healthz_reports_an_unmigrated_database(tmp_path):
     assert response.get_json()["database"] == "schema not migrated"
 
 
-def test_landing_page_lists_published_elections_in_french(client, app_factory):
+def test_landing_page_lists_published_elections_in_french(client, app_factory, tmp_path):
     with transaction(app_factory) as db:
-        demo.load_demo(db)
+        demo.load_demo(db, tmp_path / "keys")
     page = client.get("/").get_data(as_text=True)
     assert '<html lang="fr">' in page
     assert "Budget participatif 2027" in page and "Vote en cours" in page

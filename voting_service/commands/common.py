@@ -29,6 +29,10 @@ def sessions():
     return make_session_factory(make_engine(database_url()))
 
 
+def key_dir() -> Path:
+    return Path(os.environ.get("VOTING_KEY_DIR", "keys"))
+
+
 def actor() -> str:
     return f"cli:{os.environ.get('USER') or getpass.getuser()}"
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..store.models import AuditEntry, AuditHead
 from ..store.types import utcnow
-from .canonical import canonical_bytes, digest, sha256_hex
+from ..record.canonical import canonical_bytes, digest, sha256_hex
 
 GENESIS = "0" * 64
 

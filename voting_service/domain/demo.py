@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..crypto.recipes import run_key_ceremony
 from ..store.models import Election, Staff
 from ..store.types import utcnow
 from . import elections, staff
@@ -98,12 +102,28 @@ def demo_manifest() -> dict:
     }
 
 
-def load_demo(session: Session) -> tuple[bool, list[tuple[str, str, str]]]:
-    """Create the demo election (frozen and opened) and staff, unless they exist."""
+def demo_election_key(fingerprint: str, key_dir: Path) -> dict:
+    """A 2-of-3 key from a ceremony run in this process, for the demo only: the trustees'
+    shares are written beside the service keys (0600) so a demo tally can use them."""
+    election_key, trustee_keys = run_key_ceremony(2, 3, bytes.fromhex(fingerprint))
+    for trustee in trustee_keys:
+        path = Path(key_dir) / f"demo-trustee-{trustee.trustee}.json"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump({"trustee": trustee.trustee, "share": trustee.share.hex(),
+                       "election_key": election_key.to_json()}, handle)
+    return election_key.to_json()
+
+
+def load_demo(session: Session, key_dir: Path) -> tuple[bool, list[tuple[str, str, str]]]:
+    """Create the demo election (frozen, keyed and opened) and staff, unless they exist."""
     created = False
     if session.execute(select(Election.id).where(Election.slug == DEMO_SLUG)).first() is None:
         elections.create_election(session, DEMO_ACTOR, demo_manifest())
-        elections.transition(session, DEMO_ACTOR, DEMO_SLUG, "frozen")
+        election = elections.transition(session, DEMO_ACTOR, DEMO_SLUG, "frozen",
+                                        key_dir=key_dir).election
+        elections.set_election_key(session, DEMO_ACTOR, DEMO_SLUG,
+                                   demo_election_key(election.fingerprint, key_dir))
         elections.transition(session, DEMO_ACTOR, DEMO_SLUG, "open")
         created = True
     logins = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -18,10 +19,13 @@ from sqlalchemy.orm import Session, selectinload
 from ..pb.formats import FormatError, parse_format
 from ..pb.instance import Project as PbProject
 from ..pb.rules import RuleSpecError, check_rule_spec
-from ..store.models import District, Election, PollingPoint, Project, Question
+from ..crypto.dkg import ElectionKey
+from ..crypto.errors import CryptoError
+from ..record.verify import CheckFailed, policy_counts
+from ..store.models import Credential, District, Election, PollingPoint, Project, Question
 from ..store.types import utcnow
-from . import audit, manifest_schema
-from .canonical import canonical_bytes, sha256_hex
+from . import audit, manifest_schema, record
+from ..record.canonical import canonical_bytes, sha256_hex
 from .errors import Conflict, InvalidInput, NotFound
 from .validation import check, iso, parse_datetime
 
@@ -42,6 +46,28 @@ def list_elections(session: Session, public_only: bool = False) -> list[Election
     if public_only:
         query = query.where(Election.status != "draft")
     return list(session.execute(query).scalars())
+
+
+@dataclass(frozen=True)
+class ElectionSummary:
+    """An election as lists show it (pages, API, CLI)."""
+
+    slug: str
+    title: str
+    city: str
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    fingerprint: str | None
+
+    def to_json(self) -> dict:
+        return {"id": self.slug, "title": self.title, "city": self.city,
+                "status": self.status, "fingerprint": self.fingerprint}
+
+
+def summaries(session: Session, public_only: bool = False) -> list[ElectionSummary]:
+    return [ElectionSummary(e.slug, e.title, e.city, e.status, e.starts_at, e.ends_at,
+                            e.fingerprint) for e in list_elections(session, public_only)]
 
 
 SLUG_RE = re.compile(manifest_schema.SLUG["pattern"])
@@ -257,6 +283,9 @@ def _guard(election: Election, target: str, now: datetime) -> None:
     elif target == "open" and now >= election.ends_at:
         raise Conflict("the voting window is over: the election cannot open",
                        "window_over")
+    elif target == "open" and election.election_key is None:
+        raise Conflict("the trustees' election key is missing: run the key ceremony first",
+                       "election_key_missing")
     elif target == "tallied":
         raise Conflict("no tally result exists yet: the tally ceremony produces it",
                        "tally_missing")
@@ -271,7 +300,10 @@ class TransitionResult:
 
 
 def transition(session: Session, actor: str, slug: str, target: str,
-               now: datetime | None = None) -> TransitionResult:
+               now: datetime | None = None, *, key_dir: Path | None = None
+               ) -> TransitionResult:
+    """``key_dir`` is needed to freeze: the manifest event publishes the service's record
+    signing key, created there if missing."""
     check(manifest_schema.TRANSITION_BODY, {"to": target})
     now = now or utcnow()
     election = get_election(session, slug, lock=True)
@@ -287,6 +319,22 @@ def transition(session: Session, actor: str, slug: str, target: str,
         canonical = canonical_bytes(manifest(election))
         election.manifest_canonical = canonical.decode("utf-8")
         election.fingerprint = sha256_hex(canonical)
+        if key_dir is None:
+            raise ValueError("freezing needs the key folder (the record signing key)")
+        record.append(session, election.id, "manifest", {
+            "manifest": manifest(election), "fingerprint": election.fingerprint,
+            "service_key": record.service_public_key(key_dir, create=True).hex()})
+    elif target == "open":
+        _record_opening(session, election)
+    elif target == "closed":
+        try:
+            cast, counted = policy_counts(list(record.events(session, election.id)))
+        except CheckFailed as error:  # never expected: the service appends only what holds
+            raise Conflict(f"the record does not verify ({error.check} at event "
+                           f"{error.seq}): ask the IT direction before closing",
+                           "record_inconsistent")
+        record.append(session, election.id, "closing",
+                      {"ballots_cast": cast, "ballots_counted": counted})
     election.status = target
     election.updated_at = now
     if target == "certified":
@@ -295,6 +343,55 @@ def transition(session: Session, actor: str, slug: str, target: str,
     audit.append(session, actor, f"election.{target}", f"election:{slug}",
                  {"from": source, "to": target, "fingerprint": election.fingerprint})
     return TransitionResult(election, True)
+
+
+def _record_opening(session: Session, election: Election) -> None:
+    """Freeze the credential list into the record, then open. On the authority path the
+    list is the one the authority signed, and every replacement since is its own signed
+    event; on the one-machine path the list is the active credentials, unsigned."""
+    rows = session.execute(select(Credential.public_key, Credential.questions,
+                                  Credential.status, Credential.replaces,
+                                  Credential.reissue_signature)
+                           .where(Credential.election_id == election.id)
+                           .order_by(Credential.id)).all()
+    authority = election.credential_path == "authority"
+    listed = [r for r in rows if (r.replaces is None if authority else r.status == "active")]
+    entries = sorted(({"credential": r.public_key, "questions": sorted(r.questions)}
+                      for r in listed), key=lambda e: e["credential"])
+    record.append(session, election.id, "credentials", {
+        "path": "authority" if authority else "server",
+        "authority_key": election.authority_key if authority else None,
+        "credentials": entries,
+        "signature": election.authority_list_signature if authority else None})
+    record.append(session, election.id, "opening", {"credentials": len(entries)})
+    # Replacements made before opening follow it, each signed by the authority as it was
+    # made (the list the authority signed stays as signed).
+    for r in rows:
+        if authority and r.replaces is not None:
+            record.append(session, election.id, "credential_reissued", {
+                "revoked": r.replaces, "credential": r.public_key,
+                "questions": sorted(r.questions), "signature": r.reissue_signature})
+
+
+def set_election_key(session: Session, actor: str, slug: str, key_json) -> Election:
+    """Record the trustees' threshold election key (frozen elections only). The key
+    ceremony that produces it is the trustees' (docs/protocol.md §7)."""
+    election = get_election(session, slug, lock=True)
+    if election.status != "frozen":
+        raise Conflict(f"the election key is set while the election is frozen (it is "
+                       f"{election.status})", "cannot_set_key")
+    if election.election_key is not None:
+        raise Conflict("this election already has its key", "election_key_exists")
+    try:
+        key = ElectionKey.from_json(key_json)
+    except (CryptoError, ValueError, TypeError, KeyError) as error:
+        raise InvalidInput(f"not an election key: {error}", "invalid_election_key")
+    canonical = key.to_json()
+    election.election_key = canonical_bytes(canonical).decode("utf-8")
+    record.append(session, election.id, "election_key", {"election_key": canonical})
+    audit.append(session, actor, "election.key", f"election:{slug}",
+                 {"public_key": canonical.get("public_key")})
+    return election
 
 
 def status_view(election: Election, now: datetime | None = None) -> dict:

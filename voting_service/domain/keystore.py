@@ -1,9 +1,9 @@
 """Server key files in VOTING_KEY_DIR, readable by their owner only; and the letters
 folder, which holds as much secret as a key and is refused the same way when exposed.
 
-`load_or_create` is for the operator commands that issue keys (credential issuance creates
-the check-in MAC key); the web application only `load`s, so a worker pointed at the wrong
-folder refuses check-ins instead of silently minting a key no letter carries.
+`load_or_create` is for the operator commands that issue keys (freezing an election creates
+the record signing key); the web application only `load`s, so a worker pointed at the wrong
+folder refuses to sign instead of silently minting a key nobody knows.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from pathlib import Path
 from ..letters.batches import ExposedFolder, private_folder
 from .errors import Conflict, InvalidInput
 
-CHECKIN_KEY = "checkin-mac.key"
 log = logging.getLogger("voting_service")
 
 

@@ -6,11 +6,12 @@ The letter code printed here is a secret: it goes into the PDF and nowhere else.
 
 from .batches import write_letters
 from .checkin_code import (CheckinCode, InvalidCheckinCode, canonical_voter_number,
-                           generate_checkin_key, make_checkin_payload, parse_checkin_payload)
+                           checkin_secret_hash, make_checkin_payload, new_checkin_secret,
+                           parse_checkin_payload)
 from .pdf import LayoutError, Letter, LetterElection, write_letter_file
 
 __all__ = [
     "CheckinCode", "InvalidCheckinCode", "LayoutError", "Letter", "LetterElection",
-    "canonical_voter_number", "generate_checkin_key", "make_checkin_payload",
+    "canonical_voter_number", "checkin_secret_hash", "make_checkin_payload", "new_checkin_secret",
     "parse_checkin_payload", "write_letter_file", "write_letters",
 ]

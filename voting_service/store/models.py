@@ -69,6 +69,13 @@ class Election(Base):
     # Set at freeze: the canonical manifest bytes (UTF-8 text) and their SHA-256.
     manifest_canonical: Mapped[str | None] = mapped_column(Text)
     fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # The trustees' election key (JSON), as its record event carries it.
+    election_key: Mapped[str | None] = mapped_column(Text)
+    # How credentials were made: 'server' (one machine) or 'authority' (separate machine).
+    credential_path: Mapped[str | None] = mapped_column(String(16))
+    authority_key: Mapped[str | None] = mapped_column(String(64))
+    # The authority's signature of the credential list it handed over (record/credentials.py).
+    authority_list_signature: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -273,6 +280,13 @@ class Credential(Base):
     status: Mapped[str] = mapped_column(String(8), default="active")
     # The letter file that carries this credential's code (crash recovery of issuance).
     letter_batch: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # SHA-256 of the secret printed in the letter's check-in QR: a reissued letter's QR no
+    # longer matches an active credential.
+    checkin_hash: Mapped[str | None] = mapped_column(String(64))
+    # A reissue: the public credential this one replaces, and the authority's signature of
+    # that replacement (none on the one-machine path).
+    replaces: Mapped[str | None] = mapped_column(String(64))
+    reissue_signature: Mapped[str | None] = mapped_column(String(128))
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
 
@@ -299,6 +313,8 @@ class Participation(Base):
     checkin_point_id: Mapped[int | None] = mapped_column(ForeignKey("polling_points.id"))
     checkin_at: Mapped[datetime | None]
     checkin_by: Mapped[str | None] = mapped_column(String(120))
+    # The hash of the check-in's record event: the kiosk ballot names it.
+    checkin_event: Mapped[str | None] = mapped_column(String(64))
     in_person_at: Mapped[datetime | None]
 
 
@@ -327,3 +343,95 @@ class VoterSession(Base):
                                           index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+
+
+class RecordEvent(Base):
+    """One event of an election's public record (record/events.py), in canonical JSON.
+
+    Appends hold the election row's lock; (election, prev_hash) is unique, so two events can
+    never claim the same predecessor even if that lock were bypassed."""
+
+    __tablename__ = "record_events"
+    __table_args__ = (UniqueConstraint("election_id", "prev_hash"),
+                      UniqueConstraint("election_id", "hash"))
+
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(32))
+    line: Mapped[str] = mapped_column(Text)
+
+
+class SignedHeadRow(Base):
+    """A head of the record signed by the service (on a receipt) or by a witness."""
+
+    __tablename__ = "record_heads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id", ondelete="CASCADE"),
+                                             index=True)
+    height: Mapped[int] = mapped_column(Integer)
+    line: Mapped[str] = mapped_column(Text)
+    witness: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class BallotIndex(Base):
+    """Cast ballots, for the chain rule and the board; the ballot itself is in its event.
+
+    The unique (credential, question, channel, seq) makes two ballots with the same place
+    in a chain impossible: of concurrent casts for one credential exactly one is stored."""
+
+    __tablename__ = "ballots"
+    __table_args__ = (
+        UniqueConstraint("election_id", "tracker"),
+        UniqueConstraint("election_id", "credential", "question", "channel", "seq"),
+        UniqueConstraint("election_id", "ciphertexts"),
+        CheckConstraint("channel IN ('online','kiosk')", name="channel"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id", ondelete="CASCADE"))
+    tracker: Mapped[str] = mapped_column(String(64))
+    credential: Mapped[str] = mapped_column(String(64))
+    question: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(8))
+    seq: Mapped[int] = mapped_column(Integer)
+    # SHA-256 of the ciphertext encodings: a challenged encryption can never be cast.
+    ciphertexts: Mapped[str] = mapped_column(String(64))
+    event_seq: Mapped[int] = mapped_column(Integer)
+    # The request that cast it (SHA-256 of its body): the same request again gets the same
+    # receipt instead of an error.
+    request_digest: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class SpoiledBallot(Base):
+    __tablename__ = "spoiled_ballots"
+    __table_args__ = (UniqueConstraint("election_id", "tracker"),
+                      UniqueConstraint("election_id", "ciphertexts"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id", ondelete="CASCADE"))
+    tracker: Mapped[str] = mapped_column(String(64))
+    ciphertexts: Mapped[str] = mapped_column(String(64))
+    event_seq: Mapped[int] = mapped_column(Integer)
+
+
+class Kiosk(Base):
+    """A polling-point kiosk and its Ed25519 device key (public part)."""
+
+    __tablename__ = "kiosks"
+    __table_args__ = (UniqueConstraint("election_id", "key"),
+                      UniqueConstraint("election_id", "public_key"),
+                      CheckConstraint("status IN ('active','revoked')", name="status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    polling_point_id: Mapped[int] = mapped_column(ForeignKey("polling_points.id"))
+    public_key: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(8), default="active")
+    enrolled_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]

@@ -48,7 +48,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.register(app)
     i18n.register(app)
 
-    from . import admin, api, api_voters, public  # noqa: F401 (api_voters adds routes)
+    from . import admin, api, api_voters, public  # noqa: F401 (api_* add routes)
+    from . import api_ballots, api_board, api_polling  # noqa: F401
 
     app.register_blueprint(public.bp)
     app.register_blueprint(admin.bp)

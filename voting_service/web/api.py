@@ -8,7 +8,7 @@ from ..domain import elections
 from ..domain.errors import DomainError
 from ..domain.validation import MAX_DEPTH, check_json_text
 from .auth import public, requires
-from .db import unit_of_work
+from .db import settings, unit_of_work
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -31,11 +31,6 @@ def json_body():
     return body
 
 
-def election_summary(election) -> dict:
-    return {"id": election.slug, "title": election.title, "city": election.city,
-            "status": election.status, "fingerprint": election.fingerprint}
-
-
 @bp.get("/openapi.json")
 @public
 def openapi():
@@ -46,8 +41,8 @@ def openapi():
 @requires("elections:read")
 def list_elections():
     with unit_of_work() as db:
-        return jsonify({"elections": [election_summary(e)
-                                      for e in elections.list_elections(db)]})
+        items = elections.summaries(db)
+    return jsonify({"elections": [e.to_json() for e in items]})
 
 
 @bp.post("/elections")
@@ -92,7 +87,8 @@ def transition(slug: str):
         raise DomainError("the body must be an object with a string field 'to'",
                           "invalid_input").with_status(422)
     with unit_of_work() as db:
-        result = elections.transition(db, g.principal.name, slug, body["to"])
+        result = elections.transition(db, g.principal.name, slug, body["to"],
+                                      key_dir=settings().key_dir)
         view = elections.status_view(result.election)
     view["changed"] = result.changed
     return jsonify(view), 200

@@ -1,5 +1,5 @@
-"""API v1, voter side: roll import, eligibility, login, polling-point check-in, and the
-public list of credentials. Routes join the `api` blueprint."""
+"""API v1, voter side: roll import, eligibility, login, and the public list of
+credentials. Routes join the `api` blueprint."""
 
 from __future__ import annotations
 
@@ -8,13 +8,11 @@ from datetime import date
 
 from flask import g, jsonify, request
 
-from ..domain import credentials_public, elections, register, voter_auth, voter_roll
+from ..domain import credentials_public, elections, voter_auth, voter_roll
 from ..domain.errors import DomainError, InvalidInput, NotFound
-from ..domain.keystore import CHECKIN_KEY, load
-from ..letters.checkin_code import InvalidCheckinCode, parse_checkin_payload
 from .api import bp, json_body
 from .auth import public, requires
-from .db import settings, unit_of_work
+from .db import unit_of_work
 
 ROLL_MAX_BYTES = 64 * 1024 * 1024
 
@@ -152,25 +150,3 @@ def voter_login(slug: str):
     if outcome.retry_after:
         response.headers["Retry-After"] = str(outcome.retry_after)
     return response, status
-
-
-@bp.post("/elections/<slug>/checkins")
-@requires("checkin")
-def check_in(slug: str):
-    body = _object(json_body())
-    payload = _string(body, "qr_payload", 300)
-    point = _string(body, "polling_point", 64)
-    key = load(settings().key_dir, CHECKIN_KEY)
-    try:
-        code = parse_checkin_payload(key, payload)
-    except InvalidCheckinCode as error:
-        raise InvalidInput(f"this QR code is not valid here ({error.reason})", "invalid_qr")
-    if code.election_id != slug:
-        raise InvalidInput("this letter belongs to another election", "invalid_qr")
-    with unit_of_work() as db:
-        election = elections.get_election(db, slug)
-        voter = voter_roll.find_voter(db, election, code.voter_number)
-        entry = register.check_in(db, election, voter.id, point, g.principal.name)
-        return jsonify({"voter_number": voter.voter_number, "state": entry.state,
-                        "polling_point": entry.checkin_point,
-                        "at": entry.checkin_at.strftime("%Y-%m-%dT%H:%M:%SZ")}), 201

@@ -1,0 +1,413 @@
+"""Casting ballots: online from a voter session, at a kiosk after a check-in, and Benaloh
+challenges (spoiled ballots).
+
+Each cast is two short steps around the costly part. ``*_context`` reads, in one short
+transaction, what the ballots must be checked against (the manifest's questions and widths,
+the election key, the voter's credential). The proofs and signatures are then verified with
+no transaction open (on SQLite every transaction holds the database lock). ``commit_*``
+finally takes the election's lock, applies the policy and the chain rule against the
+current state, appends the events, updates the register, signs the new head, and commits:
+a receipt is given only after that commit. The database decides races: the election lock
+orders appends, and the unique (credential, question, channel, seq) and (tracker) of the
+ballot index back it.
+
+Chain rule (ballots v2): an online ballot must be the successor of the credential's last
+recorded ballot for its question (``seq`` = last + 1, ``prev`` = its tracker). The same
+request sent again (a retry after a lost answer) gets the same receipt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..crypto import ballot as ballots
+from ..crypto.dkg import ElectionKey
+from ..crypto.errors import CryptoError
+from ..record.canonical import canonical_bytes
+from ..record.heads import SignedHead
+from ..record.questions import QuestionSpec, question_specs
+from ..store.models import BallotIndex, Credential, Election, Kiosk, Participation, \
+    SignedHeadRow, SpoiledBallot, Voter
+from ..store.types import utcnow
+from . import record, register, voter_auth
+from .errors import Conflict, InvalidInput, NotFound, Unauthenticated
+
+MAX_BALLOTS = 16
+
+
+@dataclass(frozen=True)
+class CryptoContext:
+    fingerprint: bytes
+    specs: dict[str, QuestionSpec]
+    key: ElectionKey
+
+
+@lru_cache(maxsize=8)
+def _crypto_context(manifest_canonical: str, fingerprint: str, key_json: str) -> CryptoContext:
+    import json
+
+    manifest = json.loads(manifest_canonical)
+    return CryptoContext(bytes.fromhex(fingerprint), question_specs(manifest),
+                         ElectionKey.from_json(json.loads(key_json)))
+
+
+def crypto_context(election: Election) -> CryptoContext:
+    if election.election_key is None or election.fingerprint is None:
+        raise Conflict("this election has no election key yet", "voting_closed")
+    return _crypto_context(election.manifest_canonical, election.fingerprint,
+                           election.election_key)
+
+
+def _require_open(election: Election, now: datetime) -> None:
+    if election.status != "open" or not election.starts_at <= now < election.ends_at:
+        raise Conflict("voting is not open for this election", "voting_closed")
+
+
+@dataclass(frozen=True)
+class VoterContext:
+    election_id: int
+    slug: str
+    voter_id: int
+    credential: str
+    questions: tuple[str, ...]
+    crypto: CryptoContext
+
+
+def voter_context(session: Session, election: Election, session_token: str) -> VoterContext:
+    voter = voter_auth.voter_for_session(session, session_token)
+    if voter is None or voter.election_id != election.id:
+        raise Unauthenticated("log in with your voter number and letter code first",
+                              "voter_session_required")
+    _require_open(election, utcnow())
+    credential = session.execute(select(Credential.public_key, Credential.questions).where(
+        Credential.voter_id == voter.id, Credential.status == "active")).first()
+    if credential is None:
+        raise Conflict("this voter has no active credential", "no_credential")
+    return VoterContext(election.id, election.slug, voter.id, credential.public_key,
+                        tuple(sorted(credential.questions)), crypto_context(election))
+
+
+# --- reading and checking ballots (no transaction) -----------------------------------------
+
+def _read(obj: Any, crypto: CryptoContext) -> ballots.Ballot:
+    try:
+        ballot = ballots.Ballot.from_json(obj)
+    except CryptoError as error:
+        raise InvalidInput(f"unreadable ballot: {error}", "invalid_ballot")
+    spec = crypto.specs.get(ballot.question)
+    if spec is None:
+        raise InvalidInput(f"no question {ballot.question[:64]!r} in this election",
+                           "unknown_question")
+    if ballot.width != spec.width:
+        raise InvalidInput(f"question {ballot.question!r} takes {spec.width} ciphertexts",
+                           "wrong_width")
+    return ballot
+
+
+def _verify(ballot: ballots.Ballot, crypto: CryptoContext, kiosk_key: bytes | None = None,
+            signed: bool = True) -> None:
+    spec = crypto.specs[ballot.question]
+    try:
+        ballots.verify(crypto.key, crypto.fingerprint, ballot, question=spec.key,
+                       width=spec.width, kiosk_key=kiosk_key, signed=signed)
+    except CryptoError as error:
+        code = "invalid_signature" if "signature" in str(error) or "signed" in str(error) \
+            else "invalid_proof"
+        raise InvalidInput(f"the ballot does not verify: {error}", code)
+
+
+def read_request(body: Any, crypto: CryptoContext) -> list[ballots.Ballot]:
+    if not isinstance(body, dict) or not isinstance(body.get("ballots"), list):
+        raise InvalidInput("the body is {\"ballots\": [one ballot per question]}",
+                           "invalid_input")
+    items = body["ballots"]
+    if not 1 <= len(items) <= MAX_BALLOTS:
+        raise InvalidInput("one ballot per question", "invalid_input")
+    read = [_read(item, crypto) for item in items]
+    if len({b.question for b in read}) != len(read):
+        raise InvalidInput("two ballots for the same question", "duplicate_question")
+    return read
+
+
+def request_digest(ballot_list: list[ballots.Ballot]) -> str:
+    return hashlib.sha256(canonical_bytes(sorted(
+        (b.to_json() for b in ballot_list), key=lambda j: j["question"]))).hexdigest()
+
+
+def check_online(ballot_list: list[ballots.Ballot], ctx: VoterContext) -> None:
+    """Everything that needs no database: the voter's questions, credential, proofs."""
+    if sorted(b.question for b in ballot_list) != list(ctx.questions):
+        raise InvalidInput(f"one ballot for each of your questions: {', '.join(ctx.questions)}",
+                           "wrong_questions")
+    for ballot in ballot_list:
+        if ballot.credential.hex() != ctx.credential:
+            raise InvalidInput("the ballot is not for your credential", "wrong_credential")
+        if ballot.checkin is not None:
+            raise InvalidInput("an online ballot names no check-in", "invalid_ballot")
+        _verify(ballot, ctx.crypto)
+
+
+# --- receipts ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Receipt:
+    election: str
+    trackers: dict[str, str]
+    positions: dict[str, int]
+    head: SignedHead
+    replayed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"election": self.election, "trackers": self.trackers,
+                "positions": self.positions, "head": self.head.to_json(),
+                "replayed": self.replayed}
+
+
+def _existing_receipt(session: Session, election: Election, digest: str) -> Receipt | None:
+    rows = session.execute(select(BallotIndex.question, BallotIndex.tracker,
+                                  BallotIndex.event_seq).where(
+        BallotIndex.election_id == election.id,
+        BallotIndex.request_digest == digest)).all()
+    if not rows:
+        return None
+    height = max(r.event_seq for r in rows)
+    line = session.execute(select(SignedHeadRow.line).where(
+        SignedHeadRow.election_id == election.id, SignedHeadRow.witness.is_(False),
+        SignedHeadRow.height >= height).order_by(SignedHeadRow.height, SignedHeadRow.id)
+        .limit(1)).scalar()
+    import json
+
+    head = SignedHead.from_json(json.loads(line))
+    return Receipt(election.slug, {r.question: r.tracker for r in rows},
+                   {r.question: r.event_seq for r in rows}, head, replayed=True)
+
+
+def _ciphertext_digest(ballot: ballots.Ballot) -> str:
+    return hashlib.sha256(b"".join(p.to_bytes() for c in ballot.ciphertexts
+                                   for p in (c.alpha, c.beta))).hexdigest()
+
+
+def _not_spoiled(session: Session, election_id: int, tracker: str, digest: str) -> None:
+    spoiled = session.execute(select(SpoiledBallot.id).where(
+        SpoiledBallot.election_id == election_id,
+        (SpoiledBallot.tracker == tracker) | (SpoiledBallot.ciphertexts == digest))).first()
+    if spoiled:
+        raise Conflict("this ballot's encryption was checked (spoiled): it can never be "
+                       "cast; encrypt your choices again", "ballot_spoiled")
+
+
+def _store_ballot(session: Session, election_id: int, ballot: ballots.Ballot, tracker: str,
+                  digest: str, request: str, kiosk: str | None) -> int:
+    if session.execute(select(BallotIndex.id).where(
+            BallotIndex.election_id == election_id,
+            (BallotIndex.tracker == tracker) | (BallotIndex.ciphertexts == digest))).first():
+        raise Conflict("this ballot was already cast by another request", "ballot_replayed")
+    event = record.append(session, election_id, "ballot",
+                          {"ballot": ballot.to_json(), "tracker": tracker, "kiosk": kiosk})
+    session.add(BallotIndex(election_id=election_id, tracker=tracker,
+                            credential=ballot.credential.hex(), question=ballot.question,
+                            channel=ballot.channel, seq=ballot.seq, ciphertexts=digest,
+                            event_seq=event.seq, request_digest=request))
+    return event.seq
+
+
+def commit_online(session: Session, election: Election, ctx: VoterContext,
+                  ballot_list: list[ballots.Ballot], key_dir: Path) -> Receipt:
+    digest = request_digest(ballot_list)
+    record.lock(session, election.id)
+    replay = _existing_receipt(session, election, digest)
+    if replay is not None:
+        return replay
+    now = utcnow()
+    _require_open(election, now)
+    register.record_online_ballot(session, election, ctx.voter_id, now)
+    trackers, positions = {}, {}
+    for ballot in sorted(ballot_list, key=lambda b: b.question):
+        tracker = ballots.tracker(ctx.crypto.fingerprint, ballot).hex()
+        last = session.execute(select(BallotIndex.seq, BallotIndex.tracker).where(
+            BallotIndex.election_id == election.id, BallotIndex.credential == ctx.credential,
+            BallotIndex.question == ballot.question, BallotIndex.channel == "online")
+            .order_by(BallotIndex.seq.desc()).limit(1)).first()
+        expected_seq = (last.seq if last else 0) + 1
+        expected_prev = last.tracker if last else ballots.ZERO_TRACKER.hex()
+        if ballot.seq != expected_seq or not hmac.compare_digest(ballot.prev.hex(),
+                                                                 expected_prev):
+            raise Conflict(f"question {ballot.question!r}: this ballot is not the successor "
+                           f"of your last ballot (expected seq {expected_seq}); an older "
+                           "ballot cannot be cast again", "ballot_out_of_order",
+                           {"question": ballot.question, "seq": expected_seq,
+                            "prev": expected_prev})
+        cipher_digest = _ciphertext_digest(ballot)
+        _not_spoiled(session, election.id, tracker, cipher_digest)
+        positions[ballot.question] = _store_ballot(session, election.id, ballot, tracker,
+                                                   cipher_digest, digest, None)
+        trackers[ballot.question] = tracker
+    head = record.sign_current_head(session, election, key_dir)
+    return Receipt(election.slug, trackers, positions, head)
+
+
+# --- kiosk ballots ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class KioskContext:
+    election_id: int
+    kiosk: str
+    polling_point_id: int
+    public_key: bytes
+    crypto: CryptoContext
+
+
+def kiosk_context(session: Session, election: Election, kiosk_key: Any) -> KioskContext:
+    if not isinstance(kiosk_key, str) or not 0 < len(kiosk_key) <= 64:
+        raise InvalidInput("kiosk: the kiosk's id", "invalid_input")
+    _require_open(election, utcnow())
+    kiosk = session.execute(select(Kiosk).where(Kiosk.election_id == election.id,
+                                                Kiosk.key == kiosk_key)).scalar()
+    if kiosk is None or kiosk.status != "active":
+        raise Conflict("this kiosk is not enrolled here, or was revoked", "kiosk_not_enrolled")
+    return KioskContext(election.id, kiosk.key, kiosk.polling_point_id,
+                        bytes.fromhex(kiosk.public_key), crypto_context(election))
+
+
+def check_kiosk(ballot_list: list[ballots.Ballot], ctx: KioskContext) -> None:
+    first = ballot_list[0]
+    for ballot in ballot_list:
+        if ballot.checkin is None:
+            raise InvalidInput("a kiosk ballot names its check-in", "invalid_ballot")
+        if ballot.checkin != first.checkin or ballot.credential != first.credential:
+            raise InvalidInput("all ballots of one request belong to one check-in",
+                               "invalid_ballot")
+        _verify(ballot, ctx.crypto, kiosk_key=ctx.public_key)
+
+
+def commit_kiosk(session: Session, election: Election, ctx: KioskContext,
+                 ballot_list: list[ballots.Ballot], key_dir: Path) -> Receipt:
+    digest = request_digest(ballot_list)
+    record.lock(session, election.id)
+    replay = _existing_receipt(session, election, digest)
+    if replay is not None:
+        return replay
+    now = utcnow()
+    _require_open(election, now)
+    kiosk_status = session.execute(select(Kiosk.status).where(
+        Kiosk.election_id == election.id, Kiosk.key == ctx.kiosk)).scalar()
+    if kiosk_status != "active":
+        raise Conflict("this kiosk was revoked", "kiosk_not_enrolled")
+    first = ballot_list[0]
+    row = session.execute(
+        select(Participation.voter_id, Participation.checkin_point_id, Credential.questions)
+        .join(Credential, Credential.voter_id == Participation.voter_id)
+        .where(Participation.election_id == election.id,
+               Participation.checkin_event == first.checkin.hex(),
+               Credential.public_key == first.credential.hex(),
+               Credential.status == "active")).first()
+    if row is None:
+        raise Conflict("no check-in of this voter matches this ballot", "not_checked_in")
+    if row.checkin_point_id != ctx.polling_point_id:
+        raise Conflict("the voter checked in at another polling point",
+                       "wrong_polling_point")
+    if sorted(b.question for b in ballot_list) != sorted(row.questions):
+        raise InvalidInput("one ballot for each of the voter's questions", "wrong_questions")
+    point_key = _point_key(session, ctx.polling_point_id)
+    register.record_in_person_ballot(session, election, row.voter_id, point_key, now)
+    trackers, positions = {}, {}
+    for ballot in sorted(ballot_list, key=lambda b: b.question):
+        tracker = ballots.tracker(ctx.crypto.fingerprint, ballot).hex()
+        cipher_digest = _ciphertext_digest(ballot)
+        _not_spoiled(session, election.id, tracker, cipher_digest)
+        positions[ballot.question] = _store_ballot(session, election.id, ballot, tracker,
+                                                   cipher_digest, digest, ctx.kiosk)
+        trackers[ballot.question] = tracker
+    head = record.sign_current_head(session, election, key_dir)
+    return Receipt(election.slug, trackers, positions, head)
+
+
+def _point_key(session: Session, point_id: int) -> str:
+    from ..store.models import PollingPoint
+
+    return session.execute(select(PollingPoint.key).where(PollingPoint.id == point_id)).scalar()
+
+
+# --- Benaloh challenges ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SpoiledView:
+    tracker: str
+    position: int
+    plaintext: str
+    replayed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"tracker": self.tracker, "position": self.position,
+                "plaintext": self.plaintext, "replayed": self.replayed}
+
+
+def read_spoil_request(body: Any, crypto: CryptoContext
+                       ) -> tuple[ballots.Ballot, ballots.BallotOpening]:
+    if not isinstance(body, dict) or set(body) - {"ballot", "opening", "kiosk"} or \
+            "ballot" not in body or "opening" not in body:
+        raise InvalidInput("the body is {\"ballot\": …, \"opening\": …}", "invalid_input")
+    ballot = _read(body["ballot"], crypto)
+    try:
+        opening = ballots.BallotOpening.from_json(body["opening"])
+    except CryptoError as error:
+        raise InvalidInput(f"unreadable opening: {error}", "invalid_opening")
+    return ballot, opening
+
+
+def check_spoil(ballot: ballots.Ballot, opening: ballots.BallotOpening,
+                crypto: CryptoContext) -> bytes:
+    _verify(ballot, crypto, signed=False)
+    try:
+        return ballots.open_ballot(crypto.key, ballot, opening)
+    except CryptoError as error:
+        raise InvalidInput(f"the opening does not open this ballot: {error}",
+                           "invalid_opening")
+
+
+def commit_spoil(session: Session, election: Election, crypto: CryptoContext,
+                 ballot: ballots.Ballot, opening: ballots.BallotOpening, plaintext: bytes
+                 ) -> SpoiledView:
+    record.lock(session, election.id)
+    _require_open(election, utcnow())
+    tracker = ballots.tracker(crypto.fingerprint, ballot).hex()
+    digest = _ciphertext_digest(ballot)
+    existing = session.execute(select(SpoiledBallot.event_seq).where(
+        SpoiledBallot.election_id == election.id, SpoiledBallot.tracker == tracker)).scalar()
+    if existing is not None:
+        return SpoiledView(tracker, existing, plaintext.hex(), replayed=True)
+    if session.execute(select(BallotIndex.id).where(
+            BallotIndex.election_id == election.id,
+            (BallotIndex.tracker == tracker) | (BallotIndex.ciphertexts == digest))).first():
+        raise Conflict("this ballot was cast: it cannot be checked any more (that would "
+                       "reveal a counted vote)", "ballot_already_cast")
+    if session.execute(select(SpoiledBallot.id).where(
+            SpoiledBallot.election_id == election.id,
+            SpoiledBallot.ciphertexts == digest)).first():
+        raise Conflict("these ciphertexts were already checked", "ballot_spoiled")
+    event = record.append(session, election.id, "spoiled",
+                          {"ballot": ballot.to_json(), "tracker": tracker,
+                           "opening": opening.to_json(), "plaintext": plaintext.hex()})
+    session.add(SpoiledBallot(election_id=election.id, tracker=tracker, ciphertexts=digest,
+                              event_seq=event.seq))
+    session.flush()
+    return SpoiledView(tracker, event.seq, plaintext.hex())
+
+
+def voter_of_credential(session: Session, election_id: int, credential: str) -> Voter:
+    voter = session.execute(select(Voter).join(Credential, Credential.voter_id == Voter.id)
+                            .where(Credential.election_id == election_id,
+                                   Credential.public_key == credential,
+                                   Credential.status == "active")).scalar()
+    if voter is None:
+        raise NotFound("no active credential", "no_credential")
+    return voter

@@ -1,0 +1,174 @@
+"""The election's public record as the service keeps it: appends, signed heads, export.
+
+Every use case that changes the vote appends its events here, in the caller's transaction,
+holding the election row's lock: events are strictly ordered and the chain can never fork
+(the store's unique (election, prev_hash) backs the lock). The service signs the head it
+hands out on each receipt with its Ed25519 key (``record-signing.key`` in the key folder),
+whose public half the manifest event publishes. The key is created when an election is
+frozen; afterwards the service only loads it, and refuses to sign with another one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..record.archive import write_record
+from ..record.events import GENESIS, Event, make_event, parse_event
+from ..record.heads import SignedHead, head_signature_valid, sign_head
+from ..store.models import Election, RecordEvent, SignedHeadRow
+from ..store.types import utcnow
+from . import keystore
+from .errors import Conflict, InvalidInput, NotFound
+
+SIGNING_KEY = "record-signing.key"
+
+
+def now_text() -> str:
+    return utcnow().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def lock(session: Session, election_id: int) -> None:
+    """Take the election row's lock (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds
+    the database lock)."""
+    session.execute(select(Election.id).where(Election.id == election_id).with_for_update())
+
+
+def last(session: Session, election_id: int) -> tuple[int, bytes]:
+    row = session.execute(select(RecordEvent.seq, RecordEvent.hash)
+                          .where(RecordEvent.election_id == election_id)
+                          .order_by(RecordEvent.seq.desc()).limit(1)).first()
+    return (row.seq, bytes.fromhex(row.hash)) if row else (0, GENESIS)
+
+
+def append(session: Session, election_id: int, type_: str, body: dict[str, Any]) -> Event:
+    """Append one event; the caller holds the lock (``lock``) and commits."""
+    seq, prev = last(session, election_id)
+    event = make_event(seq + 1, prev, type_, now_text(), body)
+    session.add(RecordEvent(election_id=election_id, seq=event.seq, prev_hash=prev.hex(),
+                            hash=event.hash.hex(), type=type_, line=event.line().decode()))
+    session.flush()
+    return event
+
+
+def events(session: Session, election_id: int, start: int = 1, stop: int | None = None
+           ) -> Iterator[Event]:
+    query = (select(RecordEvent.line).where(RecordEvent.election_id == election_id,
+                                            RecordEvent.seq >= start)
+             .order_by(RecordEvent.seq))
+    if stop is not None:
+        query = query.where(RecordEvent.seq <= stop)
+    for line in session.execute(query.execution_options(yield_per=2000)).scalars():
+        yield parse_event(json.loads(line))
+
+
+def event_by_hash(session: Session, election_id: int, hash_hex: str) -> Event | None:
+    line = session.execute(select(RecordEvent.line).where(
+        RecordEvent.election_id == election_id, RecordEvent.hash == hash_hex)).scalar()
+    return parse_event(json.loads(line)) if line else None
+
+
+# --- the service key and signed heads ---------------------------------------------------
+
+def _private_key(key_dir: Path, create: bool = False) -> Ed25519PrivateKey:
+    seed = (keystore.load_or_create if create else keystore.load)(key_dir, SIGNING_KEY)
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def service_public_key(key_dir: Path, create: bool = False) -> bytes:
+    return _private_key(key_dir, create).public_key().public_bytes(Encoding.Raw,
+                                                                   PublicFormat.Raw)
+
+
+def manifest_service_key(session: Session, election_id: int) -> bytes:
+    first = next(events(session, election_id, 1, 1), None)
+    if first is None:
+        raise Conflict("this election has no record yet (it is not frozen)", "no_record")
+    return bytes.fromhex(first.body["service_key"])
+
+
+def sign_current_head(session: Session, election: Election, key_dir: Path) -> SignedHead:
+    """Sign the head as it stands in this transaction and keep the signature."""
+    key = _private_key(key_dir)
+    height, head_hash = last(session, election.id)
+    head = sign_head(key, bytes.fromhex(election.fingerprint), height, head_hash, now_text())
+    if head.key != manifest_service_key(session, election.id):
+        raise keystore.KeyUnavailable("the record signing key is not the one this election's "
+                                      "manifest names: ask the IT direction to check the key "
+                                      "folder")
+    session.add(SignedHeadRow(election_id=election.id, height=height, witness=False,
+                              line=json.dumps(head.to_json(), sort_keys=True)))
+    session.flush()
+    return head
+
+
+def latest_head(session: Session, election: Election) -> SignedHead | None:
+    line = session.execute(select(SignedHeadRow.line).where(
+        SignedHeadRow.election_id == election.id, SignedHeadRow.witness.is_(False))
+        .order_by(SignedHeadRow.height.desc(), SignedHeadRow.id.desc()).limit(1)).scalar()
+    return SignedHead.from_json(json.loads(line)) if line else None
+
+
+def _heads(session: Session, election_id: int, witness: bool) -> list[SignedHead]:
+    lines = session.execute(select(SignedHeadRow.line).where(
+        SignedHeadRow.election_id == election_id, SignedHeadRow.witness.is_(witness))
+        .order_by(SignedHeadRow.height, SignedHeadRow.id)).scalars()
+    return [SignedHead.from_json(json.loads(line)) for line in lines]
+
+
+def add_witness(session: Session, election: Election, head_json: Any) -> SignedHead:
+    """An auditor's co-signature of a head: it must name a head of this record."""
+    try:
+        head = SignedHead.from_json(head_json)
+    except ValueError as error:
+        raise InvalidInput(f"not a signed head: {error}", "invalid_witness")
+    if head.signer == "service":
+        raise InvalidInput("a witness signs under their own name", "invalid_witness")
+    lock(session, election.id)
+    row = session.execute(select(RecordEvent.hash).where(
+        RecordEvent.election_id == election.id, RecordEvent.seq == head.height)).scalar()
+    if row is None or row != head.hash.hex():
+        raise InvalidInput("this head is not a head of this election's record",
+                           "unknown_head")
+    if not head_signature_valid(bytes.fromhex(election.fingerprint), head):
+        raise InvalidInput("the witness signature does not verify", "invalid_witness")
+    session.add(SignedHeadRow(election_id=election.id, height=head.height, witness=True,
+                              line=json.dumps(head.to_json(), sort_keys=True)))
+    session.flush()
+    return head
+
+
+# --- export -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ExportReport:
+    events: int
+    heads: int
+    witnesses: int
+    head: str
+
+
+def export(session: Session, election: Election, path: Path) -> ExportReport:
+    if election.fingerprint is None:
+        raise NotFound("this election has no record yet (it is not frozen)", "no_record")
+    heads = _heads(session, election.id, False)
+    witnesses = _heads(session, election.id, True)
+    count = 0
+    head = GENESIS
+
+    def counted():
+        nonlocal count, head
+        for event in events(session, election.id):
+            count += 1
+            head = event.hash
+            yield event
+
+    write_record(path, counted(), heads, witnesses)
+    return ExportReport(count, len(heads), len(witnesses), head.hex())

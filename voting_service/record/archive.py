@@ -1,0 +1,80 @@
+"""The record file: a zip holding ``events.jsonl`` (one canonical event a line, in chain
+order), ``heads.jsonl`` (the service's signed heads) and ``witnesses.jsonl`` (auditors'
+co-signatures), as protocol.md §11.5 defines."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from .canonical import canonical_bytes
+from .events import Event, RecordFormatError, parse_event
+from .heads import SignedHead
+
+EVENTS = "events.jsonl"
+HEADS = "heads.jsonl"
+WITNESSES = "witnesses.jsonl"
+MAX_LINE = 256 * 1024 * 1024
+
+
+@dataclass
+class Record:
+    events: list[Event] = field(default_factory=list)
+    heads: list[SignedHead] = field(default_factory=list)
+    witnesses: list[SignedHead] = field(default_factory=list)
+
+
+def write_record(path: Path, events: Iterable[Event], heads: Iterable[SignedHead],
+                 witnesses: Iterable[SignedHead]) -> None:
+    tmp = Path(path).with_name(Path(path).name + ".tmp")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open(EVENTS, "w") as out:
+            for event in events:
+                out.write(event.line() + b"\n")
+        for name, items in ((HEADS, heads), (WITNESSES, witnesses)):
+            with archive.open(name, "w") as out:
+                for item in items:
+                    out.write(canonical_bytes(item.to_json()) + b"\n")
+    tmp.replace(path)
+
+
+def _lines(archive: zipfile.ZipFile, name: str):
+    if name not in archive.namelist():
+        raise RecordFormatError(f"the record file has no {name}")
+    with archive.open(name) as handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.endswith(b"\n"):
+                raise RecordFormatError(f"{name} line {number}: truncated (no newline)")
+            try:
+                yield number, raw, json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
+                raise RecordFormatError(f"{name} line {number}: not JSON ({error})") from None
+
+
+def read_record(path: Path) -> Record:
+    """Parse the file; every line must be the canonical form of what it holds."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise RecordFormatError(f"not a record file: {error}") from None
+    record = Record()
+    with archive:
+        for number, raw, obj in _lines(archive, EVENTS):
+            try:
+                event = parse_event(obj)
+                canonical = event.line()
+            except (RecordFormatError, TypeError) as error:  # TypeError: a float, say
+                raise RecordFormatError(f"{EVENTS} line {number}: {error}") from None
+            if raw[:-1] != canonical:
+                raise RecordFormatError(f"{EVENTS} line {number}: not in canonical form")
+            record.events.append(event)
+        for name, target in ((HEADS, record.heads), (WITNESSES, record.witnesses)):
+            for number, _raw, obj in _lines(archive, name):
+                try:
+                    target.append(SignedHead.from_json(obj))
+                except ValueError as error:
+                    raise RecordFormatError(f"{name} line {number}: {error}") from None
+    return record
