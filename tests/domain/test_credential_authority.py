@@ -11,6 +11,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.authority.helpers import read_letters
+from tests.factories import advance
 from tests.domain.test_credentials import database_text
 from tests.voters_helpers import HEADER, ROWS, birth, import_text, make_election
 from voting_service.authority.files import (PublicEntry, read_json, sign_public_file,
@@ -65,7 +66,7 @@ def _frozen_roll(factory):
     slug = make_election(factory, status="draft")
     import_text(factory, slug, HEADER + ROWS)
     with transaction(factory) as db:
-        elections.transition(db, "t", slug, "frozen")
+        advance(db, slug, "frozen")
     return slug
 
 
@@ -246,7 +247,7 @@ def test_a_reissue_replaces_the_credential_and_both_letters_part(factory, import
 def test_a_reissue_once_open_goes_into_the_record_signed(factory, imported):
     slug, authority, _report, _public, _outcome, tmp_path = imported
     with transaction(factory) as db:
-        elections.transition(db, "t", slug, "open")
+        advance(db, slug, "open")
     _new_report, new_public = _reissue(factory, slug, authority, tmp_path, "V001")
     _import(factory, slug, new_public)
     election, rows = _rows(factory, slug)
@@ -269,7 +270,7 @@ def test_no_reissue_after_check_in_or_close(factory, imported):
     slug, authority, _report, _public, _outcome, tmp_path = imported
     _r, public = _reissue(factory, slug, authority, tmp_path, "V004")
     with transaction(factory) as db:
-        elections.transition(db, "t", slug, "open")
+        advance(db, slug, "open")
         election = elections.get_election(db, slug)
         voter = db.query(Voter).filter_by(election_id=election.id, voter_number="V004").one()
         register.check_in(db, election, voter.id, "mairie", "officer:a")
@@ -279,7 +280,7 @@ def test_no_reissue_after_check_in_or_close(factory, imported):
     _refused(factory, slug, public, Conflict, "already_checked_in")
     _r, public = _reissue(factory, slug, authority, tmp_path, "V001", "v1.json")
     with transaction(factory) as db:
-        elections.transition(db, "t", slug, "closed")
+        advance(db, slug, "closed")
     _refused(factory, slug, public, Conflict, "cannot_issue")
 
 
