@@ -194,7 +194,7 @@ def test_letters_go_to_a_private_folder_as_private_files(factory, tmp_path):
     slug = make_election(factory, status="draft")
     import_text(factory, slug, HEADER + ROWS)
     with transaction(factory) as db:
-        elections.transition(db, "t", slug, "frozen")
+        advance(db, slug, "frozen")
     exposed = tmp_path / "partage"
     exposed.mkdir()
     exposed.chmod(0o755)
