@@ -66,9 +66,12 @@ def test_production_letters_need_the_public_url(cli, factory, tmp_path, monkeypa
     for command in (["issue", slug], ["reissue", slug, "V001"]):
         out = cli("credentials", *command, "--letters", letters, code=2)
         assert "VOTING_PUBLIC_URL is required in production" in out
+    # The authority path prints the address its extract carries.
+    out = cli("credentials", "extract", slug, tmp_path / "extract.json", code=2)
+    assert "VOTING_PUBLIC_URL is required in production" in out
     assert "must be an http(s) address" in cli("credentials", "issue", slug, "--letters",
                                                letters, "--online-url", "vote.fr", code=2)
-    assert not letters.exists()
+    assert not letters.exists() and not (tmp_path / "extract.json").exists()
     with transaction(factory) as db:
         assert db.query(Credential).count() == 0
     out = cli("credentials", "issue", slug, "--letters", letters, "--workers", "1",
