@@ -17,6 +17,7 @@ from voting_service.store.models import Credential
 @pytest.fixture
 def cli(db_url, factory, monkeypatch):
     monkeypatch.setenv("VOTING_DATABASE_URL", db_url)
+    monkeypatch.setenv("VOTING_PUBLIC_URL", "https://vote.example.fr/")
     runner = CliRunner()
 
     def run(*args, code=0):

@@ -13,6 +13,7 @@ from voting_service.cli import main
 def cli(db_url, factory, monkeypatch, tmp_path):
     monkeypatch.setenv("VOTING_DATABASE_URL", db_url)
     monkeypatch.setenv("VOTING_KEY_DIR", str(tmp_path / "keys"))
+    monkeypatch.setenv("VOTING_PUBLIC_URL", "https://vote.villeneuve-essai.fr/")
     runner = CliRunner()
 
     def run(*args, code=0):
@@ -45,6 +46,34 @@ def test_roll_and_credentials_from_the_command_line(cli, factory, tmp_path):
     assert len(listing["questions"]["ville"]) == 3
     assert "New letter for V001" in cli("credentials", "reissue", slug, "v001",
                                         "--letters", tmp_path / "letters")
-    assert "was not locked" in cli("voters", "unlock", slug, "V001")
+    assert "no failed login to forget" in cli("voters", "unlock", slug, "V001")
     assert "certified" in cli("voters", "purge", slug, "--yes", code=5)
     assert "no voter" in cli("voters", "show", slug, "V404", code=4)
+
+
+def test_production_letters_need_the_public_url(cli, factory, tmp_path, monkeypatch):
+    from voting_service.store.db import transaction
+    from voting_service.store.models import Credential
+
+    slug = make_election(factory, status="draft")
+    roll = tmp_path / "roll.csv"
+    roll.write_text(HEADER + ROWS, encoding="utf-8")
+    cli("voters", "import", slug, roll)
+    cli("elections", "transition", slug, "frozen")
+    monkeypatch.delenv("VOTING_PUBLIC_URL")
+    monkeypatch.delenv("VOTING_MODE", raising=False)   # production is the default
+    letters = tmp_path / "letters"
+    for command in (["issue", slug], ["reissue", slug, "V001"]):
+        out = cli("credentials", *command, "--letters", letters, code=2)
+        assert "VOTING_PUBLIC_URL is required in production" in out
+    # The authority path prints the address its extract carries.
+    out = cli("credentials", "extract", slug, tmp_path / "extract.json", code=2)
+    assert "VOTING_PUBLIC_URL is required in production" in out
+    assert "must be an http(s) address" in cli("credentials", "issue", slug, "--letters",
+                                               letters, "--online-url", "vote.fr", code=2)
+    assert not letters.exists() and not (tmp_path / "extract.json").exists()
+    with transaction(factory) as db:
+        assert db.query(Credential).count() == 0
+    out = cli("credentials", "issue", slug, "--letters", letters, "--workers", "1",
+              "--online-url", "https://vote.villeneuve-essai.fr/")
+    assert "3 credential(s) issued" in out

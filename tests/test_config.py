@@ -70,3 +70,19 @@ def test_trusted_proxies_give_the_client_address(tmp_path):
     assert seen["addr"] == "203.0.113.7"
     with pytest.raises(ConfigError):
         load_settings({"VOTING_SECRET_KEY": "k" * 40, "VOTING_TRUSTED_PROXIES": "many"})
+
+
+def test_the_public_url_has_no_default_in_production():
+    from voting_service.config import DEVELOPMENT_PUBLIC_URL, public_url
+
+    with pytest.raises(ConfigError, match="VOTING_PUBLIC_URL is required"):
+        public_url(env={})
+    with pytest.raises(ConfigError, match="VOTING_PUBLIC_URL is required"):
+        public_url(env={"VOTING_MODE": "production", "VOTING_PUBLIC_URL": ""})
+    assert public_url(env={"VOTING_MODE": "development"}) == DEVELOPMENT_PUBLIC_URL
+    assert public_url(env={"VOTING_PUBLIC_URL": "https://vote.lyon.fr/"}) == \
+        "https://vote.lyon.fr/"
+    assert public_url("https://bp.lyon.fr", env={}) == "https://bp.lyon.fr"
+    for bad in ("vote.lyon.fr", "javascript:alert(1)", "https://", "https://a b.fr/"):
+        with pytest.raises(ConfigError, match="http"):
+            public_url(bad, env={})

@@ -10,8 +10,10 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 MODES = ("production", "development", "test")
+DEVELOPMENT_PUBLIC_URL = "http://127.0.0.1:8000/"
 
 
 class ConfigError(RuntimeError):
@@ -43,9 +45,7 @@ def default_database_url(instance_dir: Path) -> str:
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Read settings from `env` (default: the process environment)."""
     env = dict(os.environ if env is None else env)
-    mode = env.get("VOTING_MODE", "production")
-    if mode not in MODES:
-        raise ConfigError(f"VOTING_MODE must be one of {', '.join(MODES)} (got {mode!r})")
+    mode = _mode(env)
     instance_dir = Path(env.get("VOTING_INSTANCE_DIR", "instance"))
     database_url = env.get("VOTING_DATABASE_URL") or default_database_url(instance_dir)
     log_format = env.get("VOTING_LOG_FORMAT", "json" if mode == "production" else "text")
@@ -72,6 +72,32 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         session_hours=int(env.get("VOTING_SESSION_HOURS", 8)),
         trusted_proxies=_proxies(env.get("VOTING_TRUSTED_PROXIES", "0")),
     )
+
+
+def _mode(env: dict[str, str]) -> str:
+    mode = env.get("VOTING_MODE", "production")
+    if mode not in MODES:
+        raise ConfigError(f"VOTING_MODE must be one of {', '.join(MODES)} (got {mode!r})")
+    return mode
+
+
+def public_url(given: str | None = None, env: dict[str, str] | None = None) -> str:
+    """The voting address printed on invitation letters: `given` (a command's option), else
+    VOTING_PUBLIC_URL. Production has no default: the development address would otherwise be
+    printed on every letter of the city, and letters cannot be recalled."""
+    env = dict(os.environ if env is None else env)
+    url = given or env.get("VOTING_PUBLIC_URL", "")
+    if not url:
+        if _mode(env) == "production":
+            raise ConfigError("VOTING_PUBLIC_URL is required in production mode: it is the "
+                              "voting address printed on every invitation letter (e.g. "
+                              "https://vote.example.fr/); or pass --online-url")
+        return DEVELOPMENT_PUBLIC_URL
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or not url.isprintable() \
+            or " " in url:
+        raise ConfigError(f"the public URL must be an http(s) address, got {url[:100]!r}")
+    return url
 
 
 def _proxies(text: str) -> int:

@@ -260,3 +260,17 @@ def test_letters_that_cannot_be_laid_out_are_a_clear_error(tmp_path):
                      workers=workers, batch_size=2)
         assert caught.value.code == "layout_error"
         assert not list((tmp_path / "letters").iterdir()) and not (tmp_path / "public.json").exists()
+
+
+def test_the_letters_folder_must_be_private(generated):
+    _report, tmp_path = generated
+    assert stat.S_IMODE((tmp_path / "letters").stat().st_mode) == 0o700
+    assert {stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "letters").iterdir()} == {0o600}
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o755)
+    with pytest.raises(AuthorityError) as caught:
+        generate(write_extract(tmp_path / "e2.json"), shared, tmp_path / "p2.json",
+                 tmp_path / "authority" / "authority.key")
+    assert caught.value.code == "letters_folder_exposed"
+    assert list(shared.iterdir()) == [] and not (tmp_path / "p2.json").exists()

@@ -2,7 +2,9 @@
 checks them in, and whose public credential is the one published."""
 
 import json
+import os
 import re
+import stat
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +14,7 @@ from tests.letters.conftest import page_qr_codes, page_texts
 from tests.voters_helpers import HEADER, ROWS, birth, import_text, make_election
 from voting_service.crypto.credential import derive_credential
 from voting_service.domain import credentials, credentials_public, elections, register, voter_auth
-from voting_service.domain.errors import Conflict
+from voting_service.domain.errors import Conflict, InvalidInput
 from voting_service.letters.checkin_code import parse_checkin_payload
 from voting_service.store.db import transaction
 from voting_service.store.models import AuditEntry, Credential, Election, RecordEvent, Voter
@@ -186,6 +188,37 @@ def test_server_issuance_is_refused_on_an_authority_election(factory, issued):
             attempt()
         assert caught.value.code == "credential_path_conflict"
     assert not (tmp_path / "l2").exists() or not list((tmp_path / "l2").iterdir())
+
+
+def test_letters_go_to_a_private_folder_as_private_files(factory, tmp_path):
+    slug = make_election(factory, status="draft")
+    import_text(factory, slug, HEADER + ROWS)
+    with transaction(factory) as db:
+        advance(db, slug, "frozen")
+    exposed = tmp_path / "partage"
+    exposed.mkdir()
+    exposed.chmod(0o755)
+    with pytest.raises(InvalidInput) as caught:
+        credentials.issue_credentials(factory, "cli:dsi", slug, exposed,
+                                      "https://vote.example.fr/", workers=1)
+    assert caught.value.code == "letters_folder_exposed"
+    assert list(exposed.iterdir()) == []
+    with transaction(factory) as db:
+        assert db.query(Credential).count() == 0
+    previous = os.umask(0)
+    try:
+        report = credentials.issue_credentials(factory, "cli:dsi", slug, tmp_path / "lettres",
+                                               "https://vote.example.fr/", workers=1)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "lettres").stat().st_mode) == 0o700
+    assert report.files and {stat.S_IMODE(os.stat(f).st_mode) for f in report.files} == {0o600}
+    before = _credentials_of(factory, "V001")
+    with pytest.raises(InvalidInput) as caught:
+        credentials.reissue(factory, "cli:dsi", slug, "V001", exposed,
+                            "https://vote.example.fr/")
+    assert caught.value.code == "letters_folder_exposed"
+    assert list(exposed.iterdir()) == [] and _credentials_of(factory, "V001") == before
 
 
 def test_issuance_needs_a_frozen_manifest(factory, tmp_path):

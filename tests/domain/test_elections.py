@@ -258,3 +258,46 @@ def test_rule_specs_are_checked_by_the_pb_layer(factory):
     with pytest.raises(InvalidInput) as caught:
         _create(factory, body)
     assert caught.value.code == "invalid_rule" and "takes no threshold" in caught.value.message
+
+
+@pytest.mark.parametrize("place, path", [
+    (lambda b: b, "body.title"),
+    (lambda b: b["questions"][0], "body.questions[0].title"),
+    (lambda b: b["questions"][0]["projects"][1], "body.questions[0].projects[1].title"),
+    (lambda b: b["polling_points"][0], "body.polling_points[0].name"),
+])
+def test_invisible_characters_in_manifest_texts_are_refused_with_the_path(factory, place,
+                                                                          path):
+    before = _audit_count(factory)
+    key = "name" if path.endswith("name") else "title"
+    for char in ("\u202a", "\u202e", "\u2066", "\u2069", "\u200e", "\u200f", "\u061c",
+                 "\u200b", "\u200d", "\u2060", "\ufeff"):
+        body = manifest_body()
+        field = place(body)
+        field[key] = field[key][:3] + char + field[key][3:]
+        with pytest.raises(InvalidInput) as caught:
+            _create(factory, body)
+        assert caught.value.code == "invisible_character"
+        assert caught.value.message == (f"{path} : caractère invisible ou de contrôle du sens "
+                                        f"d’écriture refusé (U+{ord(char):04X})")
+    assert _audit_count(factory) == before
+    with transaction(factory) as db:
+        assert elections.list_elections(db) == []
+
+
+def test_invisible_characters_in_project_summaries_are_refused(factory):
+    slug = _create(factory)
+    body = projects_body()
+    body["projects"][1]["summary"] = "Sur le mur\u2066 du tunnel"
+    with transaction(factory) as db:
+        with pytest.raises(InvalidInput, match=r"body\.projects\[1\]\.summary : caractère"):
+            elections.put_projects(db, "test", slug, "gare", body)
+    with transaction(factory) as db:
+        assert elections.get_election(db, slug).questions[1].projects == []
+
+
+def test_manifest_texts_in_any_script_are_kept(factory):
+    slug = _create(factory, manifest_body(title="Budget participatif – Łódź, Đà Nẵng, بيروت"))
+    with transaction(factory) as db:
+        assert elections.get_election(db, slug).title == \
+            "Budget participatif – Łódź, Đà Nẵng, بيروت"

@@ -139,3 +139,40 @@ def test_district_map_errors_name_the_line():
             b"45000;centre\n45\xe9;gare\n"))
     with pytest.raises(InvalidInput, match="line 1: expected"):
         voter_roll.read_district_map(csv_bytes("centre\n"))
+
+
+INVISIBLE_CHARACTERS = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067",
+                        "\u2068", "\u2069", "\u200e", "\u200f", "\u061c", "\u200b", "\u200c",
+                        "\u200d", "\u2060", "\ufeff"]
+
+
+@pytest.mark.parametrize("column, name", [(1, "nom"), (2, "prénoms"), (4, "adresse")])
+def test_invisible_and_direction_characters_are_refused_with_the_line(factory, column, name):
+    slug = make_election(factory, status="draft")
+    import_text(factory, slug, HEADER + ROWS)
+    before = {number: voter.row_digest for number, voter in _voters(factory).items()}
+    lines = []
+    for index, char in enumerate(INVISIBLE_CHARACTERS):
+        # V001 is already on the roll (an update), the others would be new voters.
+        fields = f"V{index + 1:03d};Martin;Camille;12/03/1980;3 rue des Lilas;45000;centre"\
+            .split(";")
+        fields[column] = fields[column][:2] + char + fields[column][2:]
+        lines.append(";".join(fields) + "\n")
+    report = import_text(factory, slug, HEADER + "".join(lines))
+    assert report.rejected == [
+        {"line": line, "reason": f"{name} contient un caractère invisible ou de contrôle du "
+                                 f"sens d’écriture (U+{ord(char):04X})"}
+        for line, char in enumerate(INVISIBLE_CHARACTERS, start=2)]
+    assert report.imported == report.updated == 0
+    assert {n: v.row_digest for n, v in _voters(factory).items()} == before
+
+
+def test_names_in_any_script_import_as_written(factory):
+    slug = make_election(factory, status="draft")
+    names = "V010;Wiśniewski;Łukasz;12/03/1980;2 rue Đặng;45000;centre\n" \
+            "V011;Şahin;Nguyễn Thị;12/03/1980;بيروت 5;45000;centre\n"
+    report = import_text(factory, slug, HEADER + names)
+    assert report.imported == 2 and report.rejected == []
+    voters = _voters(factory)
+    assert (voters["V010"].first_names, voters["V010"].last_name) == ("Łukasz", "Wiśniewski")
+    assert voters["V011"].address == "بيروت 5"

@@ -1,9 +1,12 @@
 import gc
+import os
+import stat
 import tracemalloc
 
 import pytest
 
-from voting_service.letters import write_letters
+from voting_service.letters import write_letter_file, write_letters
+from voting_service.letters.batches import ExposedFolder
 
 from .conftest import make_letter, page_qr_codes, page_texts
 
@@ -79,3 +82,33 @@ def test_a_process_pool_writes_the_same_files(election, tmp_path):
     assert [p.read_bytes() for p in pooled] == [p.read_bytes() for p in serial]
     assert [codes[0].text for p in pooled for codes in page_qr_codes(p)] == [
         letter.checkin_payload for letter in letters]
+
+
+@pytest.fixture
+def open_umask():
+    """The most permissive umask: modes must come from the code, not from the umask."""
+    previous = os.umask(0)
+    yield
+    os.umask(previous)
+
+
+def test_the_folder_is_private_and_every_letter_file_too(election, tmp_path, open_umask):
+    out = tmp_path / "new" / "letters"
+    paths = write_letters(election, (make_letter(n) for n in range(3)), out, batch_size=2)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o700
+    assert [stat.S_IMODE(path.stat().st_mode) for path in paths] == [0o600, 0o600]
+    single = tmp_path / "one.pdf"
+    write_letter_file(election, [make_letter(1)], single)
+    assert stat.S_IMODE(single.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("mode", [0o755, 0o750, 0o711, 0o703])
+def test_a_folder_others_can_open_is_refused_and_nothing_written(election, tmp_path, mode):
+    out = tmp_path / "letters"
+    out.mkdir()
+    out.chmod(mode)
+    with pytest.raises(ExposedFolder, match="chmod 700"):
+        write_letters(election, (make_letter(n) for n in range(3)), out)
+    assert list(out.iterdir()) == []
+    out.chmod(0o700)
+    assert len(write_letters(election, (make_letter(n) for n in range(3)), out)) == 1

@@ -112,14 +112,38 @@ def test_long_address_lines_shrink_to_stay_in_the_window(election, tmp_path):
     assert left >= 110 and right <= 195
 
 
-def test_names_outside_the_base_fonts_lose_accents_not_letters(election, tmp_path):
-    assert printable("Łucja Nguyễn-Şahin Ødegård") == "Lucja Nguyen-Sahin Ødegård"
+NAMES = ["Łukasz Wiśniewski", "Nguyễn Thị Hương", "Şahin Yılmaz", "Zoë Œuvray-Đặng",
+         "Ødegård Ğüneş", "Κωνσταντίνος Παπαδόπουλος", "Ксения Соколова"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_names_print_exactly_as_the_roll_writes_them(election, tmp_path, name):
+    letter = dataclasses.replace(make_letter(1), full_name=name,
+                                 address_lines=[f"3 rue {name}", "69100 VILLEURBANNE"])
+    path = tmp_path / "one.pdf"
+    write_letter_file(dataclasses.replace(election, title=f"Budget participatif – {name}"),
+                      [letter], path)
+    text = page_texts(path)[0]
+    assert name in text.splitlines()
+    assert f"3 rue {name}" in text.splitlines()
+    assert f"Budget participatif – {name}" in text.replace("\n", " ")   # the title wraps
+
+
+def test_characters_the_font_lacks_lose_accents_or_become_a_question_mark(election, tmp_path):
     assert printable("Zoë « l’Œil » 5 €") == "Zoë « l’Œil » 5 €"
-    assert printable("李") == "?"
-    letter = dataclasses.replace(make_letter(1), full_name="Łucja Nguyễn")
+    assert printable("李 Wang") == "? Wang"
+    assert printable("Ǹ") == "N"     # no precomposed glyph: the base letter, not a box
+    letter = dataclasses.replace(make_letter(1), full_name="李 Wang")
     path = tmp_path / "one.pdf"
     write_letter_file(election, [letter], path)
-    assert "Lucja Nguyen" in page_texts(path)[0]
+    assert "? Wang" in page_texts(path)[0]
+
+
+@pytest.mark.parametrize("field", ["voter_number", "letter_code"])
+def test_courier_fields_must_be_ascii(field):
+    with pytest.raises(ValueError, match=f"{field} must be printable ASCII") as caught:
+        dataclasses.replace(make_letter(1), **{field: "V-ÉÉ"})
+    assert "K7QX" not in str(caught.value)
 
 
 def test_writes_to_a_stream(election):

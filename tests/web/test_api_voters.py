@@ -98,18 +98,39 @@ def test_voter_login_over_http(client, tokens, slug, app_factory):
     _open_with_roll(client, tokens, slug, app_factory)
     ok = _login(client, slug)
     assert ok.status_code == 201 and ok.get_json()["questions"] == ["ville"]
-    bad = [_login(client, slug, token=bytes(32)) for _ in range(5)]
-    assert [r.status_code for r in bad] == [401] * 5
+    bad = [_login(client, slug, token=bytes(32)) for _ in range(4)]
+    assert [r.status_code for r in bad] == [401] * 4
     unknown = [_login(client, slug, number="V999", token=bytes(32), address="10.0.0.2")
-               for _ in range(5)]
+               for _ in range(4)]
     # Same status, same body for a number that is not on the roll.
     assert [r.get_json() for r in unknown] == [r.get_json() for r in bad]
-    locked = _login(client, slug)
-    assert locked.status_code == 429 and locked.get_json()["error"]["code"] == "locked"
-    assert int(locked.headers["Retry-After"]) > 0
+    waits = []
+    for number, address in (("V001", "10.0.0.1"), ("V999", "10.0.0.2")):
+        slowed = _login(client, slug, number=number, address=address)
+        assert slowed.status_code == 429
+        assert slowed.get_json()["error"]["code"] == "too_many_attempts"
+        waits.append(int(slowed.headers["Retry-After"]))
+    assert waits[0] == waits[1] and 0 < waits[0] <= 16
+    # The junk from 10.0.0.1 does not stop the voter logging in from elsewhere.
+    assert _login(client, slug, address="192.0.2.10").status_code == 201
     assert client.post(f"/api/v1/elections/{slug}/voters/V001/unlock",
                        headers=bearer(tokens["officer"])).get_json()["unlocked"] is True
     assert _login(client, slug).status_code == 201
+
+
+def test_an_address_sending_junk_gets_429_with_retry_after(client, tokens, slug,
+                                                                   app_factory):
+    _open_with_roll(client, tokens, slug, app_factory)
+    for i in range(voter_auth.ADDRESS.free):
+        assert _login(client, slug, number=f"X{i}", token=bytes(32),
+                      address="198.51.100.7").status_code == 401
+    refused = _login(client, slug, number="X99", token=bytes(32), address="198.51.100.7")
+    assert refused.status_code == 429
+    assert refused.get_json()["error"] == {
+        "code": "rate_limited",
+        "message": "too many failed attempts from this address: wait before trying again"}
+    assert 0 < int(refused.headers["Retry-After"]) <= 2
+    assert _login(client, slug, address="198.51.100.8").status_code == 201
 
 
 @pytest.mark.parametrize("body", [

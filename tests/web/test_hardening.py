@@ -111,3 +111,91 @@ def test_staff_login_locks_after_five_failures(client, app_factory):
 
 def test_database_errors_never_log_parameters(app):
     assert app.extensions["voting"]["engine"].hide_parameters
+
+
+def _state(app_factory):
+    """Everything the JSON endpoints below could change."""
+    from voting_service.store.models import Election, LoginThrottle, Participation, Project, Voter
+
+    with transaction(app_factory) as db:
+        return (db.query(AuditEntry).count(), db.query(Election).count(),
+                db.query(Project).count(), db.query(LoginThrottle).count(),
+                sorted((v.voter_number, v.override, v.override_reason)
+                       for v in db.query(Voter)),
+                sorted(p.state for p in db.query(Participation)))
+
+
+def _json_endpoints(slug):
+    """(method, url, role or None, a valid-looking body whose "@@" marks a text field)."""
+    from tests.factories import manifest_body
+
+    return [
+        ("post", f"/api/v1/elections/{slug}/voter-sessions", None,
+         {"voter_number": "V0@@1", "login_token": "ab" * 32}),
+        ("post", f"/api/v1/elections/{slug}/checkins", "officer",
+         {"qr_payload": "VS1:@@", "polling_point": "mairie"}),
+        ("post", "/api/v1/elections", "admin",
+         manifest_body("bp-autre-2027", title="Budget @@")),
+        ("post", f"/api/v1/elections/{slug}/voters/V001/override", "admin",
+         {"decision": "exclude", "reason": "déménagé @@"}),
+        ("put", f"/api/v1/elections/{slug}/questions/gare/projects", "admin",
+         {"projects": [{"id": "G1", "title": "Abri @@", "cost": 5}]}),
+    ]
+
+
+@pytest.mark.parametrize("endpoint", range(5))
+def test_bodies_no_layer_can_handle_are_refused_and_change_nothing(client, tokens, slug,
+                                                                   app_factory, endpoint):
+    import json
+    import re
+
+    client.post(f"/api/v1/elections/{slug}/voters/import", data=(HEADER + ROWS).encode(),
+                content_type="text/csv", headers=bearer(tokens["admin"]))
+    method, url, role, body = _json_endpoints(slug)[endpoint]
+    headers = bearer(tokens[role]) if role else {}
+    before = _state(app_factory)
+    text = json.dumps(body, ensure_ascii=False)
+    nested = "[" * 40 + "1" + "]" * 40   # parses, but deeper than any request needs
+    cases = {
+        "json_too_deep": ["[" * 100_000, "{\"a\":" * 100_000,
+                          re.sub(r'"[^"]*@@[^"]*"', nested, text)],
+        "invalid_unicode": [text.replace("@@", "\\ud800"), text.replace("@@", "\\udfff x"),
+                            text.replace('{', '{"\\udc00": 1, ', 1).replace("@@", "")],
+    }
+    for code, bodies in cases.items():
+        for data in bodies:
+            response = getattr(client, method)(url, data=data.encode(), headers=headers,
+                                               content_type="application/json")
+            assert response.status_code == 400, (data[:80], response.get_json())
+            assert response.get_json()["error"]["code"] == code
+            assert response.get_json()["error"]["message"]
+    assert _state(app_factory) == before
+    # The same body with ordinary text in the marked field is not refused for its text.
+    ordinary = getattr(client, method)(url, data=text.replace("@@", "\U0001F333").encode(),
+                                       headers=headers, content_type="application/json")
+    assert ordinary.status_code != 400 or ordinary.get_json()["error"]["code"] not in cases
+
+
+def test_a_valid_surrogate_pair_is_an_ordinary_character(client, tokens, slug):
+    response = client.put(f"/api/v1/elections/{slug}/questions/gare/projects",
+                          data=b'{"projects": [{"id": "G1", "title": "Arbres \\ud83c\\udf33",'
+                               b' "cost": 5}]}',
+                          content_type="application/json", headers=bearer(tokens["admin"]))
+    assert response.status_code == 200
+    manifest = response.get_json()["manifest"]
+    titles = [p["title"] for q in manifest["questions"] for p in q["projects"]]
+    assert "Arbres \U0001F333" in titles
+
+
+def test_a_direction_override_in_a_project_title_is_a_422_naming_the_field(client, tokens,
+                                                                           slug, app_factory):
+    before = _state(app_factory)
+    response = client.put(f"/api/v1/elections/{slug}/questions/gare/projects",
+                          json={"projects": [{"id": "G1", "title": "Parc \u202eeuqilbup",
+                                              "cost": 5}]},
+                          headers=bearer(tokens["admin"]))
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "invisible_character"
+    assert error["message"].startswith("body.projects[0].title : caractère invisible")
+    assert _state(app_factory) == before

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ..letters.batches import ExposedFolder, private_folder
 from ..letters.pdf import LayoutError
 from .drawing import Drawn, LetterVoter, draw_letters
 from .files import (LIST, AuthorityConflict, AuthorityError, Extract, PublicEntry,
@@ -106,7 +107,10 @@ def generate(extract_path: Path, letters_dir: Path, public_path: Path, key_path:
         raise AuthorityConflict(f"{letters_dir} is not empty: give an empty or new folder",
                                 "letters_not_empty")
     key, created = load_or_create_key(key_path)
-    letters_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:   # the same protection as on the server (letters/batches.py)
+        private_folder(letters_dir)
+    except ExposedFolder as error:
+        raise AuthorityError(str(error), "letters_folder_exposed")
     batches = _batches(extract, letters_dir, batch_size)
     try:
         drawn = _draw_all(batches, workers)

@@ -8,7 +8,6 @@ authority's own machine, then `import`, keep every code off the server.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import click
 
 from ..authority.cli import generate_command
 from ..authority.files import AuthorityError, read_json, write_private_json
+from ..config import ConfigError, public_url
 from ..domain import credential_authority
 from ..domain import credentials as credentials_domain
 from ..domain import credentials_public, elections
@@ -23,11 +23,12 @@ from ..domain.errors import Conflict, InvalidInput
 from ..store.db import transaction
 from .common import EXIT_CONFLICT, DomainAwareGroup, actor, sessions
 
-DEFAULT_URL = "http://127.0.0.1:8000/"
-
 
 def _online_url(given: str | None) -> str:
-    return given or os.environ.get("VOTING_PUBLIC_URL", DEFAULT_URL)
+    try:
+        return public_url(given)
+    except ConfigError as error:
+        raise click.UsageError(str(error))
 
 
 @click.group(cls=DomainAwareGroup)
@@ -46,13 +47,14 @@ def credentials():
               "(default VOTING_PUBLIC_URL).")
 def issue_command(election_id, out_dir, workers, batch_size, online_url):
     """Issue a credential and letter to every eligible voter still without one."""
+    url = _online_url(online_url)
     factory = sessions()
     pending = credentials_domain.count_pending(factory, election_id)
     show_bar = sys.stderr.isatty()
     with click.progressbar(length=pending, label="Credentials", file=sys.stderr,
                            hidden=not show_bar) as bar:
         report = credentials_domain.issue_credentials(
-            factory, actor(), election_id, Path(out_dir), _online_url(online_url),
+            factory, actor(), election_id, Path(out_dir), url,
             workers=workers, chunk_size=batch_size, progress=bar.update)
     for name in report.recovered:
         click.echo(f"Recovered {name}: its credentials were stored before an interruption.")

@@ -123,12 +123,13 @@ def show_command(election_id, voter_number):
 @click.argument("election_id")
 @click.argument("voter_number")
 def unlock_command(election_id, voter_number):
-    """Lift a voter's login lock after checking who they are (audit-logged)."""
+    """Lift the login delays on a voter number after checking who they are (audit-logged)."""
     factory, who = _ctx()
     with transaction(factory) as db:
         election = elections.get_election(db, election_id)
         lifted = voter_auth.unlock(db, who, election, voter_number.upper())
-    click.echo(f"{voter_number.upper()}: " + ("unlocked." if lifted else "was not locked."))
+    click.echo(f"{voter_number.upper()}: " + ("login delays lifted." if lifted
+                                               else "no failed login to forget."))
 
 
 @voters.command("purge")

@@ -35,7 +35,7 @@ from ..letters.pdf import LetterElection
 from ..store.db import transaction
 from ..store.models import Credential, Election, Participation, Voter
 from ..store.types import utcnow
-from . import audit, elections, record
+from . import audit, elections, keystore, record
 from .errors import Conflict
 from .voter_roll import find_voter
 
@@ -281,8 +281,7 @@ def issue_credentials(factory: sessionmaker, actor: str, slug: str, out_dir: Pat
         check_issuable(election, "server", FIRST_ISSUE_STATES)
         fingerprint = bytes.fromhex(election.fingerprint)
         template = letter_election(election, online_url)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = keystore.letters_folder(Path(out_dir))
     report = IssueReport(recovered=recover_interrupted(factory, slug, out_dir))
     run = utcnow().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     workers = workers or os.cpu_count() or 1
@@ -339,7 +338,7 @@ def reissue(factory: sessionmaker, actor: str, slug: str, voter_number: str, out
         template = letter_election(election, online_url)
         data = voter_letter_data(voter, election.city)
     name = f"lettre-{slug}-{voter_number}-{utcnow().strftime('%Y%m%dT%H%M%S')}"
-    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    keystore.letters_folder(Path(out_dir))
     result = issue_chunk(ChunkJob(slug, fingerprint, template, (data,), str(out_dir), name))
     final = Path(out_dir) / f"{name}.pdf"
 

@@ -1,4 +1,5 @@
-"""Server key files in VOTING_KEY_DIR, readable by their owner only.
+"""Server key files in VOTING_KEY_DIR, readable by their owner only; and the letters
+folder, which holds as much secret as a key and is refused the same way when exposed.
 
 `load_or_create` is for the operator commands that issue keys (freezing an election creates
 the record signing key); the web application only `load`s, so a worker pointed at the wrong
@@ -12,6 +13,7 @@ import os
 import secrets
 from pathlib import Path
 
+from ..letters.batches import ExposedFolder, private_folder
 from .errors import Conflict, InvalidInput
 
 log = logging.getLogger("voting_service")
@@ -54,3 +56,14 @@ def load_or_create(key_dir: Path, name: str, size: int = 32) -> bytes:
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
     return data
+
+
+def letters_folder(path: Path) -> Path:
+    """The folder receiving letter files: created private, or refused if others can open it."""
+    try:
+        return private_folder(path)
+    except ExposedFolder as error:
+        raise InvalidInput(str(error), "letters_folder_exposed")
+    except OSError as error:   # e.g. an existing file of that name
+        raise InvalidInput(f"{path}: not usable as a letters folder ({error.strerror})",
+                           "bad_letters_folder")

@@ -1,13 +1,17 @@
 """Failed-attempt counters and locks, kept in the database so every worker shares them.
 
-Keys are SHA-256 hashes of what is counted (an election and voter number, a staff username,
-a client address); they are created for unknown names too, so a lock says nothing about
-whether the name exists.
+Keys are SHA-256 hashes of what is counted (an election, voter number and client address, a
+staff username, a client address); they are created for unknown names too, so a lock or a
+delay says nothing about whether the name exists.
+
+Two policies: staff accounts lock after `MAX_FAILURES` (`record_failure`); voter logins use a
+`Backoff`, growing delays that never lock a voter number as such.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -55,3 +59,26 @@ def record_failure(row: LoginThrottle, now: datetime) -> None:
 def record_success(row: LoginThrottle) -> None:
     row.failures = 0
     row.locked_until = None
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Growing delays: after `free` failures each further failure makes the counter wait,
+    `first` then twice as long each time, up to `cap`. A counter with no failure for
+    `forget` starts over (`forget` exceeds `cap`, so waiting out the delays does not reset
+    them). On these rows `window_start` holds the time of the last failure."""
+
+    free: int
+    first: timedelta
+    cap: timedelta
+    forget: timedelta
+
+    def record_failure(self, row: LoginThrottle, now: datetime) -> None:
+        if now - row.window_start >= self.forget:
+            row.failures = 0
+        row.failures += 1
+        row.window_start = now
+        excess = row.failures - self.free
+        if excess >= 0:
+            # The exponent is bounded so a counter that keeps failing cannot overflow.
+            row.locked_until = now + min(self.first * 2 ** min(excess, 32), self.cap)

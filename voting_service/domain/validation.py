@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 from jsonschema import Draft202012Validator, validators
@@ -19,37 +20,79 @@ StrictValidator = validators.extend(Draft202012Validator, type_checker=_STRICT_T
 _validators: dict[int, Draft202012Validator] = {}
 
 
-def _nul_path(value, path=()):
-    """The path of the first string holding a NUL character (no database stores one)."""
-    if isinstance(value, str):
-        return path if "\x00" in value else None
-    if isinstance(value, dict):
-        items = value.items()
-    elif isinstance(value, list):
-        items = enumerate(value)
-    else:
-        return None
-    for key, item in items:
-        if isinstance(key, str) and "\x00" in key:
-            return path + (key,)
-        found = _nul_path(item, path + (key,))
-        if found is not None:
-            return found
-    return None
+MAX_DEPTH = 32   # a manifest nests 7 deep; anything far deeper is an attack on the parser
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Bidi controls reorder what a reader sees (a title can display differently from what is
+# stored and signed) and zero-width characters make two different texts look the same: a
+# roll name or a ballot text must read exactly as it is stored.
+INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+
+
+def _where(what: str, path: tuple) -> str:
+    return what + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+
+
+def _strings(value, what: str):
+    """Every string of a parsed JSON value, keys included, with its path, in document order.
+
+    Iterative, not recursive: a body nested thousands deep must get an answer, not exhaust
+    the interpreter's stack (here or later in the schema validator)."""
+    stack = [(value, (), 1)]
+    while stack:
+        item, path, depth = stack.pop()
+        if isinstance(item, str):
+            yield path, item
+            continue
+        if isinstance(item, dict):
+            children = list(item.items())
+        elif isinstance(item, list):
+            children = list(enumerate(item))
+        else:
+            continue
+        if depth > MAX_DEPTH:
+            raise InvalidInput(f"{what}: nested more than {MAX_DEPTH} levels deep",
+                               "json_too_deep").with_status(400)
+        for key, child in reversed(children):
+            stack.append((child, path + (key,), depth + 1))
+        for key, _child in children:
+            if isinstance(key, str):
+                yield path + (key,), key
+
+
+def check_json_text(value, what: str = "body") -> None:
+    """A parsed JSON body every layer below can handle: bounded depth, and no lone UTF-16
+    surrogate (JSON's \\uXXXX escapes allow one; it is not text, and no database or encoder
+    accepts it)."""
+    for path, text in _strings(value, what):
+        if _SURROGATE.search(text):
+            raise InvalidInput(f"{_where(what, path)}: a lone UTF-16 surrogate is not text",
+                               "invalid_unicode").with_status(400)
+
+
+def _check_texts(value, what: str) -> None:
+    """Strings a manifest may not hold: the API's body reader already refused surrogates and
+    depth, but manifests also come from files (`voting-service elections create`)."""
+    check_json_text(value, what)
+    for path, text in _strings(value, what):
+        if "\x00" in text:
+            raise InvalidInput(f"{_where(what, path)}: NUL characters are not allowed",
+                               "invalid_input")
+        invisible = INVISIBLE.search(text)
+        if invisible:
+            raise InvalidInput(f"{_where(what, path)} : caractère invisible ou de contrôle du "
+                               f"sens d’écriture refusé (U+{ord(invisible.group()):04X})",
+                               "invisible_character", {"path": list(path)})
 
 
 def check(schema: dict, value, what: str = "body") -> None:
     validator = _validators.get(id(schema))
     if validator is None:
         validator = _validators[id(schema)] = StrictValidator(schema)
-    nul = _nul_path(value)
-    if nul is not None:
-        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in nul)
-        raise InvalidInput(f"{what}{where}: NUL characters are not allowed", "invalid_input")
+    _check_texts(value, what)
     error = best_match(validator.iter_errors(value))
     if error is not None:
-        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-        raise InvalidInput(f"{what}{where}: {_short(error.message)}", "invalid_input",
+        where = _where(what, tuple(error.absolute_path))
+        raise InvalidInput(f"{where}: {_short(error.message)}", "invalid_input",
                            {"path": list(error.absolute_path)})
 
 

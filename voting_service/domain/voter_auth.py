@@ -6,10 +6,14 @@
   vectorised implementation issues a city's credentials in well under half an hour.
 * An unknown voter number costs the same argon2 verification as a wrong code, and gets
   the same answer: the roll cannot be enumerated through this door.
-* Failures are counted per (election, voter number) whether or not the number exists, so
-  after 5 failures the number is locked for a cooling period, and a lock reveals nothing
-  either; staff can lift it (audit-logged). Failed attempts are also limited per client
-  address (generously: a household or a public network shares one address).
+* No voter number is ever locked as such: a lock after a few failures would let anyone shut
+  any voter out by typing junk with their number, and guessing a 94-bit code is hopeless
+  anyway. Failures are counted per (voter number, client address) and per client address,
+  each with growing delays (`PAIR`, `ADDRESS`): the attacker's address slows down, the voter
+  at home does not notice. While a delay runs the attempt is refused (429 with the seconds
+  to wait) before any argon2 work, and it counts nothing. Counters exist for unknown numbers
+  too, so delays reveal nothing. Staff can lift the delays on a number from every address
+  (audit-logged), e.g. for a voter who mistyped many times; an address's own delays stay.
 * A successful login ends the voter's earlier sessions (rotation); sessions expire.
 
 `login` never raises for a refused attempt: it returns the outcome, so the caller commits the
@@ -32,10 +36,13 @@ from ..store.models import Election, LoginThrottle, Voter, VoterSession
 from ..store.types import utcnow
 from . import audit, throttle
 
-MAX_FAILURES = throttle.MAX_FAILURES
-LOCK = throttle.LOCK
-ADDRESS_LIMIT = 100          # failed attempts per client address and window
-ADDRESS_WINDOW = timedelta(minutes=10)
+# One person mistyping: a few free tries, then waits of 15 s, 30 s, 1 min, … up to an hour.
+PAIR = throttle.Backoff(free=4, first=timedelta(seconds=15), cap=timedelta(hours=1),
+                        forget=timedelta(days=1))
+# One address (a household, a library or a mobile network shares one): generous, then
+# doubling waits up to 15 minutes, so one address cannot try more than four codes an hour.
+ADDRESS = throttle.Backoff(free=30, first=timedelta(seconds=1), cap=timedelta(minutes=15),
+                           forget=timedelta(hours=1))
 SESSION_LIFETIME = timedelta(minutes=30)
 TOKEN_BYTES = 32
 
@@ -54,8 +61,15 @@ def _key(*parts: str) -> str:
     return throttle.key(*parts)
 
 
-def voter_key(election: Election, voter_number: str) -> str:
-    return _key("voter", str(election.id), voter_number.upper())
+def _number_prefix(election: Election, voter_number: str) -> str:
+    return _key("voter", str(election.id), voter_number.upper())[:32]
+
+
+def pair_key(election: Election, voter_number: str, address: str) -> str:
+    """Half a hash of the number, half of the address: the 64-character key stays opaque,
+    yet staff can find every address's counter of one number by its prefix."""
+    return _number_prefix(election, voter_number) + _key("pair-address", str(election.id),
+                                                         address)[:32]
 
 
 def address_key(election: Election, address: str) -> str:
@@ -65,31 +79,25 @@ def address_key(election: Election, address: str) -> str:
 @dataclass(frozen=True)
 class LoginOutcome:
     ok: bool
-    code: str = ""               # bad_credentials | locked | rate_limited
+    code: str = ""               # bad_credentials | too_many_attempts | rate_limited
     session_token: str = ""
     expires_at: datetime | None = None
     voter: Voter | None = None
-    retry_after: int = 0         # seconds, for locked and rate_limited
-
-
-def _address_counter(session: Session, election: Election, address: str, now: datetime):
-    row = throttle.counter(session, address_key(election, address), now, election.id)
-    if now - row.window_start >= ADDRESS_WINDOW:
-        row.window_start, row.failures = now, 0
-    return row
+    retry_after: int = 0         # seconds, for too_many_attempts and rate_limited
 
 
 def login(session: Session, election: Election, voter_number: str, token: bytes,
           birth_date: date | None, address: str, now: datetime | None = None) -> LoginOutcome:
     now = now or utcnow()
-    per_address = _address_counter(session, election, address, now)
-    if per_address.failures >= ADDRESS_LIMIT:
-        wait = int((per_address.window_start + ADDRESS_WINDOW - now).total_seconds()) + 1
+    per_address = throttle.counter(session, address_key(election, address), now, election.id)
+    wait = throttle.seconds_locked(per_address, now)
+    if wait:
         return LoginOutcome(False, "rate_limited", retry_after=wait)
-    per_voter = throttle.counter(session, voter_key(election, voter_number), now, election.id)
-    locked = throttle.seconds_locked(per_voter, now)
-    if locked:
-        return LoginOutcome(False, "locked", retry_after=locked)
+    per_pair = throttle.counter(session, pair_key(election, voter_number, address), now,
+                                election.id)
+    wait = throttle.seconds_locked(per_pair, now)
+    if wait:
+        return LoginOutcome(False, "too_many_attempts", retry_after=wait)
     voter = session.execute(select(Voter).where(
         Voter.election_id == election.id, Voter.voter_number == voter_number)
     ).scalar_one_or_none()
@@ -100,10 +108,12 @@ def login(session: Session, election: Election, voter_number: str, token: bytes,
     if ok and not voter.eligible:
         ok = False
     if not ok:
-        throttle.record_failure(per_voter, now)
-        per_address.failures += 1
+        PAIR.record_failure(per_pair, now)
+        ADDRESS.record_failure(per_address, now)
         return LoginOutcome(False, "bad_credentials")
-    throttle.record_success(per_voter)
+    # The address keeps its count: one voter's success must not let the address that shares
+    # it guess on at full speed.
+    throttle.record_success(per_pair)
     session.execute(delete(VoterSession).where(VoterSession.voter_id == voter.id))
     clear = secrets.token_urlsafe(32)
     expires = now + SESSION_LIFETIME
@@ -125,9 +135,13 @@ def logout(session: Session, clear: str) -> None:
 
 
 def unlock(session: Session, actor: str, election: Election, voter_number: str) -> bool:
-    """Lift a lock (staff, after checking the person's identity). True if one was lifted."""
+    """Lift the delays on a voter number from every address (staff, after checking the
+    person's identity). True if there were failures to forget."""
+    prefix = _number_prefix(election, voter_number)   # hexadecimal: no LIKE wildcard in it
     result = session.execute(
-        update(LoginThrottle).where(LoginThrottle.key == voter_key(election, voter_number))
+        update(LoginThrottle).where(LoginThrottle.election_id == election.id,
+                                    LoginThrottle.key.startswith(prefix),
+                                    LoginThrottle.failures > 0)
         .values(failures=0, locked_until=None))
     audit.append(session, actor, "voters.unlock",
                  f"election:{election.slug}/voter:{voter_number}")

@@ -23,6 +23,7 @@ from ..store.types import utcnow
 from . import audit
 from .eligibility import decide, last_voting_day
 from .errors import Conflict, InvalidInput, NotFound
+from .validation import INVISIBLE
 
 COLUMNS = ("numero_electeur", "nom", "prenoms", "date_naissance", "adresse", "code_postal",
            "quartier")
@@ -72,6 +73,10 @@ def _parse_date(text: str) -> date:
 def _text(value: str, name: str, limit: int) -> str:
     if "\x00" in value:
         raise RowError(f"{name} contient un caractère nul")
+    invisible = INVISIBLE.search(value)
+    if invisible:  # the letter and the officer's screen must show the name as stored
+        raise RowError(f"{name} contient un caractère invisible ou de contrôle du sens "
+                       f"d’écriture (U+{ord(invisible.group()):04X})")
     value = " ".join(value.split())
     if not value:
         raise RowError(f"{name} manquant")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import stat
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
@@ -19,18 +20,41 @@ from typing import Iterable, Iterator
 from .pdf import Letter, LetterElection, write_letter_file
 
 
+class ExposedFolder(ValueError):
+    """A letters folder that other users of the machine can read, enter or write."""
+
+
+def private_folder(path: Path | str) -> Path:
+    """The folder for letter files, created with mode 0700; an existing folder is accepted
+    only if no one but its owner can read, enter or write it. The letters hold every voter's
+    code, so they get the protection of a key file (`domain/keystore.py`)."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, mode=0o700)
+        os.chmod(path, 0o700)   # the umask may have narrowed it further; nothing wider
+    except FileExistsError:
+        pass
+    mode = path.stat().st_mode
+    if not stat.S_ISDIR(mode):
+        raise NotADirectoryError(f"{path} is not a folder")
+    if mode & 0o077:
+        raise ExposedFolder(f"{path} is open to other users of this machine: chmod 700 it "
+                            "(letters hold every voter's code)")
+    return path
+
+
 def write_letters(election: LetterElection, letters: Iterable[Letter], out_dir: Path,
                   batch_size: int = 500, prefix: str = "lettres", workers: int = 1) -> list[Path]:
     """Write `prefix-0001.pdf`, `prefix-0002.pdf`, ... of at most `batch_size` letters each
     (one page per letter) into `out_dir`, and return their paths in order.
 
     Existing files are never overwritten (FileExistsError): a letter file holds secrets, and
-    mixing two runs' files would send some voters two codes.
+    mixing two runs' files would send some voters two codes. `out_dir` must be private
+    (`private_folder`).
     """
     if batch_size < 1 or workers < 1:
         raise ValueError("batch_size and workers must be at least 1")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = private_folder(out_dir)
     numbered = ((out_dir / f"{prefix}-{number:04d}.pdf", batch)
                 for number, batch in enumerate(_batches(letters, batch_size), start=1))
     if workers == 1:

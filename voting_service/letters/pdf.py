@@ -12,12 +12,14 @@ page, the page being folded in three at 99 and 198 mm:
 
 Everything identical on all letters of an election is drawn once per file as a PDF form
 XObject that each page reuses, and the QR code is drawn as filled rectangles (one per run of
-dark modules in a row): no images, no embedded fonts (the PDF base fonts Helvetica and
-Courier, WinAnsi encoding, which covers French).
+dark modules in a row): no images. Text is set in Open Sans, embedded (subset) from the
+`ttf-opensans` package, so that names print as the roll writes them (Łukasz, Nguyễn, Şahin);
+the voter number and the letter code, plain ASCII, stay in the base font Courier.
 """
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,16 +29,24 @@ from pathlib import Path
 from typing import BinaryIO, Iterable
 
 import qrcode
+import ttf_opensans
 from qrcode.util import MODE_8BIT_BYTE, MODE_ALPHA_NUM, QRData
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.pdfmetrics import registerFont, stringWidth
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from .french_dates import opening_and_closing, voting_period
 
-REGULAR, BOLD, MONO = "Helvetica", "Helvetica-Bold", "Courier-Bold"
+REGULAR, BOLD, MONO = "OpenSans", "OpenSans-Bold", "Courier-Bold"
+_FONTS = [TTFont(REGULAR, str(ttf_opensans.OPENSANS_REGULAR.path)),
+          TTFont(BOLD, str(ttf_opensans.OPENSANS_BOLD.path))]
+for _font in _FONTS:
+    registerFont(_font)
+# What both weights can draw: anything else would print as an empty box.
+_COVERED = frozenset.intersection(*(frozenset(font.face.charToGlyph) for font in _FONTS))
 BODY = 11.5          # points; everything voters read is at least 11 pt
 LEADING = 1.25       # line height as a multiple of the font size
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -48,9 +58,6 @@ QR_BORDER = 4        # modules of quiet zone on each side (ISO/IEC 18004 minimum
 QR_MASK = 4          # fixed mask pattern: see docs/decisions.md ("check-in QR code")
 _FORM = "common"
 _QR_ALPHANUMERIC = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
-# Letters outside WinAnsi that do not decompose into a base letter plus accents.
-_LATIN_FALLBACK = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "ı": "i", "Ħ": "H",
-                                 "ħ": "h", "Ŧ": "T", "ŧ": "t", "ĸ": "k", "Ŀ": "L", "ŀ": "l"})
 
 CODE_HINT = ("Tapez les 20 caractères dans l’ordre (tirets et majuscules facultatifs ; "
              "ni 0, O, 1, I ni L). Le dernier sert de contrôle : une faute de frappe vous est "
@@ -92,6 +99,11 @@ class Letter:
         for name in ("voter_number", "full_name", "letter_code", "checkin_payload"):
             if not getattr(self, name).strip():
                 raise ValueError(f"letter for voter {self.voter_number!r}: {name} is empty")
+        for name in ("voter_number", "letter_code"):   # printed in Courier (WinAnsi)
+            value = getattr(self, name)
+            if not (value.isascii() and value.isprintable()):
+                raise ValueError(f"letter for voter {ascii(self.voter_number)}: {name} must "
+                                 "be printable ASCII")
 
 
 class LayoutError(ValueError):
@@ -103,10 +115,32 @@ def write_letter_file(election: LetterElection, letters: Iterable[Letter],
     """Write one PDF with a page per letter to a path or binary stream; return the page count.
 
     The output is deterministic (reportlab's invariant mode: no timestamps or random file id),
-    so a batch can be re-rendered and compared. With no letters nothing is written.
+    so a batch can be re-rendered and compared. With no letters nothing is written. A file
+    written to a path is readable by its owner only, from its creation on: it holds codes.
     """
     layout = _Layout(election)
-    target = str(destination) if isinstance(destination, (str, Path)) else destination
+    if isinstance(destination, (str, Path)):
+        with _private_file(Path(destination)) as handle:
+            return _write(layout, election, letters, handle)
+    return _write(layout, election, letters, destination)
+
+
+@contextmanager
+def _private_file(path: Path):
+    """Opened for writing with mode 0600 (the umask cannot widen it; an existing file is
+    replaced and narrowed too). Nothing is left behind if writing fails (e.g. no letters)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def _write(layout: "_Layout", election: LetterElection, letters: Iterable[Letter],
+           target: BinaryIO) -> int:
     canvas = Canvas(target, pagesize=A4, invariant=1, pageCompression=1)
     canvas.setTitle(f"Invitations à voter – {printable(election.title)}")
     canvas.beginForm(_FORM)
@@ -139,29 +173,22 @@ def _without_ascii85():
 
 
 def printable(text: str) -> str:
-    """`text` in the WinAnsi repertoire of the PDF base fonts.
+    """`text` as the embedded font can draw it.
 
-    French needs nothing more; a name with letters outside it (Ş, ễ, Ł) loses the accents it
-    cannot show rather than printing as black boxes ("Nguyễn" becomes "Nguyen").
+    Open Sans covers the Latin, Greek and Cyrillic scripts, Vietnamese included, so names
+    print as written; a character outside it loses the accents the font lacks, or becomes
+    "?" (a CJK name), rather than printing as an empty box.
     """
-    try:
-        text.encode("cp1252")
+    if all(ord(char) in _COVERED for char in text):
         return text
-    except UnicodeEncodeError:
-        pass
     out = []
     for char in text:
-        try:
-            char.encode("cp1252")
+        if ord(char) in _COVERED:
             out.append(char)
-        except UnicodeEncodeError:
-            base = "".join(part for part in unicodedata.normalize("NFKD", char.translate(_LATIN_FALLBACK))
-                           if not unicodedata.combining(part))
-            try:
-                base.encode("cp1252")
-                out.append(base)
-            except UnicodeEncodeError:
-                out.append("?")
+            continue
+        base = "".join(part for part in unicodedata.normalize("NFKD", char)
+                       if not unicodedata.combining(part))
+        out.append(base if base and all(ord(part) in _COVERED for part in base) else "?")
     return "".join(out)
 
 
@@ -303,14 +330,14 @@ class _Layout:
 
     def draw_voter(self, canvas: Canvas, letter: Letter) -> None:
         self._draw_address(canvas, [letter.full_name, *letter.address_lines])
-        voter_number = printable(letter.voter_number)
+        voter_number = letter.voter_number
         x, y = self.voter_number_at
         canvas.setFont(MONO, 13)
         canvas.drawString(x, PAGE_HEIGHT - y, voter_number)
         canvas.setFont(REGULAR, BODY)
         canvas.drawCentredString(QR_LEFT + QR_SIZE / 2, PAGE_HEIGHT - self.qr_caption_at - BODY * LEADING,
                                  f"N° {voter_number}")
-        self._draw_code(canvas, printable(letter.letter_code))
+        self._draw_code(canvas, letter.letter_code)
         self._draw_qr(canvas, letter.checkin_payload)
 
     def _draw_address(self, canvas: Canvas, lines: list[str]) -> None:

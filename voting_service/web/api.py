@@ -6,6 +6,7 @@ from flask import Blueprint, g, jsonify, request
 
 from ..domain import elections
 from ..domain.errors import DomainError
+from ..domain.validation import MAX_DEPTH, check_json_text
 from .auth import public, requires
 from .db import settings, unit_of_work
 from .openapi import openapi_document
@@ -14,13 +15,19 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def json_body():
-    """The request's JSON body, or a clear 400/415."""
+    """The request's JSON body, or a clear 400/415. Every JSON route reads its body here, so
+    what no layer below can handle (a parser-exhausting depth, a lone surrogate that no
+    database or encoder accepts) is refused once, before any work."""
     if not request.is_json:
         raise DomainError("send a JSON body with Content-Type: application/json",
                           "unsupported_media_type").with_status(415)
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # silent covers syntax errors only, not the parser's own limit
+        raise DomainError(f"the body nests more than {MAX_DEPTH} levels deep", "json_too_deep")
     if body is None:
         raise DomainError("the body is not valid JSON", "malformed_json")
+    check_json_text(body)
     return body
 
 

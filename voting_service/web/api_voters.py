@@ -140,9 +140,10 @@ def voter_login(slug: str):
                         "questions": questions}), 201
     messages = {
         "bad_credentials": (401, "unknown voter number, wrong code or wrong date of birth"),
-        "locked": (429, "too many failed attempts for this voter number: try again later or "
-                        "ask a polling-point officer"),
-        "rate_limited": (429, "too many attempts from this address: try again later"),
+        "too_many_attempts": (429, "too many failed attempts for this voter number from "
+                                   "this address: wait before trying again"),
+        "rate_limited": (429, "too many failed attempts from this address: wait before "
+                              "trying again"),
     }
     status, message = messages[outcome.code]
     response = jsonify({"error": {"code": outcome.code, "message": message}})

@@ -426,7 +426,7 @@ def openapi_document(app=None) -> dict:
             "/api/v1/elections/{slug}/voters/{number}/unlock": {
                 "post": {
                     "operationId": "unlockVoter", "x-permission": "voters:unlock",
-                    "summary": "Lift a voter's login lock",
+                    "summary": "Lift the login delays on a voter number, from every address",
                     "parameters": [SLUG_PARAM, NUMBER_PARAM],
                     "responses": {**_ok({"type": "object",
                                          "properties": {"voter_number": {"type": "string"},
