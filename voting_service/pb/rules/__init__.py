@@ -14,7 +14,8 @@ from ..instance import Instance, exact_number
 from ..tiebreak import DEFAULT_TIE_BREAK, TIE_BREAKS
 from .greedy import greedy
 from .majority_judgement import majority_judgement
-from .mes import SATISFACTIONS, equal_shares, equal_shares_add1, equal_shares_then_greedy
+from .mes import SATISFACTIONS, equal_shares, equal_shares_then_greedy
+from .mes_add1 import equal_shares_add1
 
 RULES = ("greedy", "greedy-no-skip", "greedy-threshold", "mes", "mes-add1", "mes-greedy",
          "majority-judgement")

@@ -1,5 +1,5 @@
-"""Method of Equal Shares (MES), its one-unit budget-increment completion ("add1") and its
-greedy completion, with exact arithmetic.
+"""Method of Equal Shares (MES) and its greedy completion, with exact arithmetic; the engine
+here also serves the budget-increment completion ("add1", in mes_add1.py).
 
 Every voter starts with an equal share of the budget. In each round, the project that its
 supporters can pay for at the lowest price per unit of satisfaction (``rho``) is funded: each
@@ -79,6 +79,14 @@ class _Evaluation:
     poor: int
     row_group: np.ndarray | None  # scored ballots: the group of each supporting row
 
+    def poor_key(self) -> bytes | None:
+        """The groups that cannot pay the full share, as an order-free key (None when the
+        project is unaffordable)."""
+        if self.rho is None:
+            return None
+        pairs = np.stack([self.levels[:self.poor], self.points[:self.poor]])
+        return pairs[:, np.lexsort(pairs[::-1])].tobytes()
+
 
 # Relative error allowed between a float and the exact budget it approximates. Floats are
 # correctly rounded from the exact values (error < 2**-52 relative), so this is generous.
@@ -133,8 +141,13 @@ class _EqualShares:
                 self.total_points[pid] = total
         self.supporters = {pid: int(m.sum()) for pid, m in self.mult.items()}
 
-    def run(self, per_voter_budget: Fraction) -> _Run:
-        """One run of MES where every voter starts with ``per_voter_budget`` (currency units)."""
+    def run(self, per_voter_budget: Fraction, trace: list | None = None) -> _Run:
+        """One run of MES where every voter starts with ``per_voter_budget`` (currency units).
+
+        With a ``trace`` list, appends one entry per round: the winner and, for every project
+        evaluated in the round, which groups could not pay the full share (or None when the
+        project became unaffordable). Two runs with equal traces made the same exact decisions
+        (see mes_add1.py)."""
         start = Fraction(per_voter_budget) * self.scale
         # Budget levels: level k holds level_num[k] * epoch_factor[level_epoch[k]] / self.den
         # (scaled currency): rescaling the common denominator after a purchase only updates
@@ -161,11 +174,13 @@ class _EqualShares:
         rnd = 0
         while remaining:
             rnd += 1
-            best, tied, evaluations = None, [], {}
+            best, tied, evaluations, seen = None, [], {}, {}
             for pid in sorted(remaining, key=lambda p: (bound[p], self.tie_key(p))):
                 if best is not None and bound[pid] > best:
                     break
                 evaluation = self._evaluate(pid)
+                if trace is not None:
+                    seen[pid] = evaluation.poor_key()
                 if evaluation.rho is None:
                     remaining.discard(pid)
                     result.unaffordable[pid] = (rnd, Fraction(evaluation.left, self.den * self.scale))
@@ -179,8 +194,12 @@ class _EqualShares:
                 elif key == best:
                     tied.append(pid)
             if not tied:
+                if trace is not None:
+                    trace.append((None, sorted(seen.items())))
                 break
             winner = min(tied, key=self.tie_key)
+            if trace is not None:
+                trace.append((winner, sorted(seen.items())))
             remaining.discard(winner)
             result.purchases.append(self._buy(winner, rnd, evaluations[winner]))
         return result
@@ -291,6 +310,11 @@ class _EqualShares:
         self.den *= factor  # every new budget is an integer over the new denominator
         self.epoch_factor = np.append(self.epoch_factor * factor, np.array([1], dtype=object))
         left = budgets * factor - pay * ev.points[ev.poor:].astype(object)
+        # New levels are numbered in (old level, points) order, not in budget order, so that
+        # a level's number depends only on the decisions that made it (add1 compares them).
+        rich_levels, rich_points = ev.levels[ev.poor:], ev.points[ev.poor:]
+        rank = np.empty(len(left), dtype=np.int64)
+        rank[np.lexsort((rich_points, rich_levels))] = np.arange(len(left))
         first = self.num_levels
         end = self.num_levels = first + len(left)
         if end > len(self.level_float):
@@ -298,11 +322,11 @@ class _EqualShares:
             self.level_num = np.concatenate([self.level_num, np.zeros(size, dtype=object)])
             self.level_epoch = np.concatenate([self.level_epoch, np.zeros(size, dtype=np.int64)])
             self.level_float = np.concatenate([self.level_float, np.zeros(size)])
-        self.level_num[first:end] = left
+        self.level_num[first + rank] = left
         self.level_epoch[first:end] = len(self.epoch_factor) - 1
-        self.level_float[first:end] = (left / self.den).astype(np.float64)
+        self.level_float[first + rank] = (left / self.den).astype(np.float64)
         moved = np.zeros(len(ev.levels), dtype=np.int64)
-        moved[ev.poor:] = np.arange(first, end)
+        moved[ev.poor:] = first + rank
         rows = self.rows[pid]
         if ev.row_group is None:
             mapping = np.arange(end, dtype=np.int64)
@@ -374,100 +398,6 @@ def equal_shares(instance: Instance, ballots, *, satisfaction: str = "cost",
     share = Fraction(instance.budget) / profile.num_voters
     return _outcome("mes", engine, engine.run(share), satisfaction,
                     {"satisfaction": satisfaction, "budget_per_voter": share})
-
-
-# After this many sequential reruns, add1 evaluates the next increments on all cores.
-SEQUENTIAL_RUNS = 12
-
-
-def equal_shares_add1(instance: Instance, ballots, *, satisfaction: str = "cost",
-                      tie_break: str = DEFAULT_TIE_BREAK, increment: Number = 1,
-                      workers: int | None = None) -> Outcome:
-    """MES completed by raising every voter's starting budget by ``increment`` currency units
-    at a time, rerunning MES each time: it stops with the first outcome that leaves no
-    candidate project affordable within the real budget (exhaustive), or, as soon as an
-    outcome would cost more than the real budget, with the outcome before it.
-
-    The scan is sequential by definition (outcomes are not monotone in the budget), but each
-    rerun is independent: past SEQUENTIAL_RUNS reruns, the next increments are evaluated
-    ahead in worker processes and the results read in order, so the first stopping point is
-    the same as in the sequential scan."""
-    profile = as_profile(instance, ballots)
-    if profile.num_voters == 0:
-        return _no_voters("mes-add1", instance)
-    engine = _EqualShares(instance, profile, satisfaction, tie_break)
-    share = Fraction(instance.budget) / profile.num_voters
-    previous, previous_share, runs = _Run([], list(engine.free)), share, 0
-    while runs < SEQUENTIAL_RUNS:
-        run = engine.run(share)
-        runs += 1
-        verdict = _add1_verdict(engine, run.selected)
-        if verdict == "over":
-            return _add1_outcome(engine, previous, previous_share, satisfaction, runs)
-        if verdict == "exhaustive":
-            return _add1_outcome(engine, run, share, satisfaction, runs)
-        previous, previous_share = run, share
-        share += increment
-    stop, last_share, more = _scan_ahead(engine, share, increment, workers)
-    runs += more
-    if stop == "over":
-        last_share -= increment
-        if last_share < share:  # the very first parallel step overshot
-            return _add1_outcome(engine, previous, previous_share, satisfaction, runs)
-    return _add1_outcome(engine, engine.run(last_share), last_share, satisfaction, runs)
-
-
-def _add1_verdict(engine: _EqualShares, selected: list[str]) -> str:
-    if engine.total_cost(selected) > engine.instance.budget:
-        return "over"
-    return "exhaustive" if engine.is_exhaustive(selected) else "continue"
-
-
-def _add1_outcome(engine, run, share, satisfaction, runs) -> Outcome:
-    return _outcome("mes-add1", engine, run, satisfaction, {
-        "satisfaction": satisfaction, "budget_per_voter": share, "runs": runs})
-
-
-_SCAN_ENGINE: _EqualShares | None = None  # inherited by forked workers
-
-
-def _scan_one(share: Fraction) -> str:
-    return _add1_verdict(_SCAN_ENGINE, _SCAN_ENGINE.run(share).selected)
-
-
-def _scan_ahead(engine: _EqualShares, share: Fraction, increment, workers: int | None):
-    """From `share` on, the first increment whose run is over budget or exhaustive:
-    (verdict, its share, runs evaluated in order up to it)."""
-    import multiprocessing
-    import os
-    from concurrent.futures import ProcessPoolExecutor
-
-    global _SCAN_ENGINE
-    workers = workers or os.cpu_count() or 1
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        runs = 0
-        while True:
-            verdict, runs = _add1_verdict(engine, engine.run(share).selected), runs + 1
-            if verdict != "continue":
-                return verdict, share, runs
-            share += increment
-    _SCAN_ENGINE = engine
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            pending, next_share, runs = [], share, 0
-            while True:
-                while len(pending) < 2 * workers:
-                    pending.append((next_share, pool.submit(_scan_one, next_share)))
-                    next_share += increment
-                current, future = pending.pop(0)
-                runs += 1
-                verdict = future.result()
-                if verdict != "continue":
-                    for _, later in pending:
-                        later.cancel()
-                    return verdict, current, runs
-    finally:
-        _SCAN_ENGINE = None
 
 
 def equal_shares_then_greedy(instance: Instance, ballots, *, satisfaction: str = "cost",
