@@ -56,7 +56,7 @@ def measure(path: Path, wanted: set[str] | None, ours_only: set[str]) -> tuple[l
                         "pabutools_s": round(theirs_s, 4),
                         "ratio": round(theirs_s / ours_s, 1) if ours_s else None,
                         "same": set(ours) == set(theirs)})
-    return results, {"file": path.name, "voters": len(election.votes),
+    return results, {"file": path.name, "voters": election.num_voters,
                      "projects": len(election.instance)}
 
 

@@ -39,8 +39,8 @@ def tally(file, rule, satisfaction, tie_break, threshold, as_json):
         election = read_pabulib(file)
     except PabulibError as error:
         raise click.ClickException(str(error)) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise click.ClickException(f"{file}: cannot read the file: {error}") from None
+    except OSError as error:
+        raise click.ClickException(f"{file}: cannot read the file: {error.strerror}") from None
     spec = {"rule": rule, "satisfaction": satisfaction, "tie_break": tie_break}
     if rule == "greedy-threshold":
         if threshold is None:
@@ -58,12 +58,14 @@ def tally(file, rule, satisfaction, tie_break, threshold, as_json):
         outcome = run(spec, election.instance, election.profile())
     except RuleSpecError as error:
         raise click.UsageError(str(error)) from None
+    except ValueError as error:  # numbers the rule cannot compare exactly, and refuses
+        raise click.ClickException(f"{file}: {error}") from None
     if as_json:
         data = {"file": str(file), **outcome.to_json()}
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     names = {pid: row.get("name", "") for pid, row in election.project_rows.items()}
-    click.echo(f"{file}: rule {outcome.rule}, {len(election.votes):,} voters, budget "
+    click.echo(f"{file}: rule {outcome.rule}, {election.num_voters:,} voters, budget "
                f"{show(outcome.budget)}")
     click.echo(f"Selected {len(outcome.selected)} of {len(election.instance)} projects, "
                f"costing {show(outcome.total_cost)}:")

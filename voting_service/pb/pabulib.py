@@ -6,12 +6,14 @@ project, ``project_id`` and ``cost`` required) and VOTES (one row per voter, ``v
 the file may start with a byte-order mark and use CRLF line ends; the literal ``None`` marks
 an empty field. Every error names the source and line.
 
-``parse_pabulib`` works on a text stream; ``read_pabulib`` is the thin wrapper opening a path.
+``parse_pabulib`` works on a text stream, ``loads_pabulib`` on a string, ``read_pabulib`` on a
+path (its bytes must be UTF-8). Fields are split per line: a quoted field cannot span lines.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections import Counter
 from dataclasses import dataclass, field
@@ -45,18 +47,29 @@ class Vote:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
 class PabulibElection:
-    meta: dict[str, str]
-    instance: Instance
-    project_columns: list[str]
-    project_rows: dict[str, dict[str, str]]
-    vote_columns: list[str]
-    votes: list[Vote]
+    """A parsed file. ``votes`` (one ``Vote`` per row) is built on first use only: the rules
+    need just the distinct ballots and how many voters cast each, counted while parsing."""
+
+    def __init__(self, meta: dict[str, str], instance: Instance, project_columns: list[str],
+                 project_rows: dict[str, dict[str, str]], vote_columns: list[str],
+                 ballots: _Ballots):
+        self.meta, self.instance = meta, instance
+        self.project_columns, self.project_rows = project_columns, project_rows
+        self.vote_columns = vote_columns
+        self._ballots = ballots
 
     @property
     def vote_type(self) -> str:
         return self.meta["vote_type"]
+
+    @property
+    def num_voters(self) -> int:
+        return len(self._ballots.rows)
+
+    @functools.cached_property
+    def votes(self) -> list[Vote]:
+        return self._ballots.votes(self.vote_columns)
 
     def ordinal_points(self) -> list[int]:
         """Points earned by each rank on ordinal votes: k for the first of k ranks, then
@@ -64,7 +77,7 @@ class PabulibElection:
         if "max_length" in self.meta:
             k = int(self.meta["max_length"])
         else:
-            k = max((len(v.choice) for v in self.votes), default=0)
+            k = max((len(choice) for choice, _ in self._ballots.counts), default=0)
         return list(range(k, 0, -1))
 
     def profile(self) -> Profile:
@@ -72,15 +85,15 @@ class PabulibElection:
         scoring votes, ``ordinal_points()`` for ranks."""
         counts: Counter[ScoredBallot] = Counter()
         if self.vote_type in ("approval", "choose-1"):
-            for choice, count in Counter(v.choice for v in self.votes).items():
+            for (choice, _), count in self._ballots.counts.items():
                 counts[tuple((pid, 1) for pid in sorted(choice))] += count
         elif self.vote_type == "ordinal":
             points = self.ordinal_points()
-            for choice, count in Counter(v.choice for v in self.votes).items():
+            for (choice, _), count in self._ballots.counts.items():
                 counts[tuple(sorted(pair for pair in zip(choice, points) if pair[1]))] += count
         else:
-            for pairs, count in Counter(tuple(zip(v.choice, v.points)) for v in self.votes).items():
-                counts[tuple(sorted(pair for pair in pairs if pair[1]))] += count
+            for (choice, points), count in self._ballots.counts.items():
+                counts[tuple(sorted(pair for pair in zip(choice, points) if pair[1]))] += count
         return Profile(self.instance, counts)
 
 
@@ -88,25 +101,64 @@ def _missing(value: str) -> bool:
     return value.strip().lower() == "none"
 
 
+def _lines(text: str, source: str):
+    """(line number, fields) of every non-blank line. Fields are split on ``;``; a line with
+    a double quote goes through the csv module, one line at a time, so a quote left open names
+    its line instead of swallowing the rest of the file, and no field length limit applies to
+    the unquoted lines (long vote lines)."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise PabulibError(source, None, "the file is empty")
+    for number, line in enumerate(text.split("\n"), 1):
+        if line.endswith("\r"):
+            line = line[:-1]
+        if not line.strip(" \t;"):
+            continue
+        if '"' not in line:
+            yield number, line.split(";")
+            continue
+        try:
+            yield number, next(csv.reader([line], delimiter=";", strict=True))
+        except csv.Error as error:
+            if "field larger than field limit" in str(error):
+                raise PabulibError(source, number, f"a quoted field is longer than "
+                                   f"{csv.field_size_limit():,} characters") from None
+            raise PabulibError(source, number, "a quote is not closed on its line "
+                               "(fields cannot span lines)") from None
+
+
+def _meta_count(meta, meta_lines, key, actual, what, source) -> None:
+    """A file cut at a line boundary still parses: the META counts tell."""
+    if key not in meta:
+        return
+    try:
+        declared = int(meta[key])
+    except ValueError:
+        raise PabulibError(source, meta_lines[key], f"{key} is not a whole number: "
+                           f"{meta[key]!r}") from None
+    if declared != actual:
+        raise PabulibError(source, meta_lines[key], f"META {key} is {declared:,} but the file "
+                           f"has {actual:,} {what} (is it cut short?)")
+
+
 def parse_pabulib(stream: TextIO, source: str = "<stream>") -> PabulibElection:
-    """Parse a pabulib file from a text stream (opened with ``newline=""``)."""
-    reader = csv.reader(stream, delimiter=";")
+    """Parse a pabulib file from a text stream."""
+    return _parse_text(stream.read(), source)
+
+
+def _parse_text(text: str, source: str) -> PabulibElection:
     meta: dict[str, str] = {}
+    meta_lines: dict[str, int] = {}
     project_columns: list[str] = []
     project_rows: dict[str, dict[str, str]] = {}
     projects: list[Project] = []
     vote_columns: list[str] = []
     vote_rows: list[tuple[int, list[str]]] = []
     section, header = None, []
-    first = True
     seen_sections = set()
-    for row in reader:
-        line = reader.line_num
-        if first and row and row[0].startswith("\ufeff"):
-            row[0] = row[0][1:]
-        first = False
-        if not row or all(not cell.strip() for cell in row):
-            continue
+    lines = _lines(text, source)
+    for line, row in lines:
         name = row[0].strip().lower()
         if name in _SECTIONS and all(not c.strip() for c in row[1:]):
             if name in seen_sections:
@@ -115,18 +167,18 @@ def parse_pabulib(stream: TextIO, source: str = "<stream>") -> PabulibElection:
                 raise PabulibError(source, line, "VOTES must come after PROJECTS")
             seen_sections.add(name)
             section = name
-            header_row = next(reader, None)
+            line, header_row = next(lines, (line, None))
             if header_row is None:
                 raise PabulibError(source, line, f"section {name.upper()} has no header row")
             header = [h.strip() for h in header_row]
             if name == "projects":
                 for needed in ("project_id", "cost"):
                     if needed not in header:
-                        raise PabulibError(source, reader.line_num, f"PROJECTS header lacks {needed!r}")
+                        raise PabulibError(source, line, f"PROJECTS header lacks {needed!r}")
                 project_columns = header
             elif name == "votes":
                 if "vote" not in header:
-                    raise PabulibError(source, reader.line_num, "VOTES header lacks 'vote'")
+                    raise PabulibError(source, line, "VOTES header lacks 'vote'")
                 vote_columns = header
             continue
         if section is None:
@@ -135,11 +187,12 @@ def parse_pabulib(stream: TextIO, source: str = "<stream>") -> PabulibElection:
             if len(row) < 2:
                 raise PabulibError(source, line, "a META row needs a key and a value")
             meta[row[0].strip()] = row[1].strip()
+            meta_lines[row[0].strip()] = line
             continue
         if len(row) != len(header):
             raise PabulibError(source, line, f"expected {len(header)} fields, found {len(row)}")
-        values = dict(zip(header, (cell.strip() for cell in row)))
         if section == "projects":
+            values = dict(zip(header, (cell.strip() for cell in row)))
             pid = values["project_id"]
             if not pid or _missing(pid):
                 raise PabulibError(source, line, "empty project_id")
@@ -161,76 +214,111 @@ def parse_pabulib(stream: TextIO, source: str = "<stream>") -> PabulibElection:
         raise PabulibError(source, None, "no VOTES section")
     vote_type = meta["vote_type"]
     if vote_type not in VOTE_TYPES:
-        raise PabulibError(source, None, f"unsupported vote_type {vote_type!r}")
+        raise PabulibError(source, meta_lines["vote_type"], f"unsupported vote_type {vote_type!r}")
     try:
-        instance = Instance(tuple(projects), exact_number(meta["budget"], what="budget"))
+        budget = exact_number(meta["budget"], what="budget")
+        instance = Instance(tuple(projects), budget)
     except ValueError as error:
-        raise PabulibError(source, None, str(error)) from None
-    votes = _parse_votes(vote_rows, vote_columns, vote_type, instance, source)
-    return PabulibElection(meta, instance, project_columns, project_rows, vote_columns, votes)
+        raise PabulibError(source, meta_lines["budget"], str(error)) from None
+    _meta_count(meta, meta_lines, "num_projects", len(projects), "projects", source)
+    _meta_count(meta, meta_lines, "num_votes", len(vote_rows), "votes", source)
+    ballots = _Ballots(vote_rows, vote_columns, vote_type, instance, source)
+    return PabulibElection(meta, instance, project_columns, project_rows, vote_columns, ballots)
 
 
-def _parse_votes(rows, columns, vote_type, instance, source) -> list[Vote]:
-    vote_at = columns.index("vote")
-    points_at = columns.index("points") if "points" in columns else None
-    id_at = columns.index("voter_id") if "voter_id" in columns else None
-    extra_columns = [(i, c) for i, c in enumerate(columns)
-                     if c not in ("vote", "points", "voter_id")]
-    scored = vote_type in ("cumulative", "scoring")
-    if scored and points_at is None and rows:
-        raise PabulibError(source, rows[0][0], f"{vote_type} votes need a 'points' column")
-    parsed_choice: dict[str, tuple[str, ...]] = {}
-    parsed_points: dict[str, tuple[Number, ...]] = {}
-    votes = []
-    voter_ids = set()
-    for index, (line, row) in enumerate(rows):
-        voter_id = row[id_at].strip() if id_at is not None else str(index)
-        if voter_id in voter_ids:
-            raise PabulibError(source, line, f"duplicate voter_id {voter_id!r}")
-        voter_ids.add(voter_id)
-        text = row[vote_at].strip()
-        choice = parsed_choice.get(text)
-        if choice is None:
-            choice = () if _missing(text) else tuple(p.strip() for p in text.split(",") if p.strip())
-            for pid in choice:
-                if pid not in instance:
-                    raise PabulibError(source, line, f"vote names unknown project {pid!r}")
-            if len(set(choice)) != len(choice):
-                raise PabulibError(source, line, "vote lists a project twice")
-            parsed_choice[text] = choice
-        points = None
-        if scored:
-            text = row[points_at].strip()
-            points = parsed_points.get(text)
-            if points is None:
-                try:
-                    points = () if _missing(text) or not text else tuple(
-                        exact_number(p, what="points") for p in text.split(","))
-                except ValueError as error:
-                    raise PabulibError(source, line, str(error)) from None
-                if any(p < 0 for p in points):
-                    raise PabulibError(source, line, "negative points")
-                parsed_points[text] = points
-            if len(points) != len(choice):
-                raise PabulibError(source, line,
-                                   f"{len(choice)} projects but {len(points)} points")
-        extra = {c: row[i].strip() for i, c in extra_columns}
-        votes.append(Vote(voter_id, choice, points, extra))
-    if vote_type == "choose-1":
-        for (line, _), vote in zip(rows, votes):
-            if len(vote.choice) > 1:
-                raise PabulibError(source, line, "a choose-1 vote names several projects")
-    return votes
+class _Ballots:
+    """The VOTES rows, checked, and each distinct (choice, points) with its number of voters."""
+
+    def __init__(self, rows, columns, vote_type, instance, source):
+        self.rows = rows
+        vote_at = columns.index("vote")
+        points_at = columns.index("points") if "points" in columns else None
+        id_at = columns.index("voter_id") if "voter_id" in columns else None
+        scored = vote_type in ("cumulative", "scoring")
+        if scored and points_at is None and rows:
+            raise PabulibError(source, rows[0][0], f"{vote_type} votes need a 'points' column")
+        # Each distinct vote text is parsed and checked once, at its first line.
+        self.choices: dict[str, tuple[str, ...]] = {}
+        self.points: dict[str, tuple[Number, ...]] = {}
+        texts: Counter[tuple[str, str | None]] = Counter()
+        voter_ids = set()
+        for index, (line, row) in enumerate(rows):
+            voter_id = row[id_at].strip() if id_at is not None else str(index)
+            if voter_id in voter_ids:
+                raise PabulibError(source, line, f"duplicate voter_id {voter_id!r}")
+            voter_ids.add(voter_id)
+            text = row[vote_at]
+            choice = self.choices.get(text)
+            if choice is None:
+                choice = self.choices[text] = _choice(text, vote_type, instance, source, line)
+            points_text = None
+            if scored:
+                points_text = row[points_at]
+                points = self.points.get(points_text)
+                if points is None:
+                    points = self.points[points_text] = _points(points_text, source, line)
+                if len(points) != len(choice):
+                    raise PabulibError(source, line,
+                                       f"{len(choice)} projects but {len(points)} points")
+            texts[text, points_text] += 1
+        self.counts: Counter[tuple[tuple[str, ...], tuple[Number, ...] | None]] = Counter()
+        for (text, points_text), count in texts.items():
+            self.counts[self.choices[text], self.points.get(points_text)] += count
+        self.id_at, self.vote_at, self.points_at = id_at, vote_at, points_at
+
+    def votes(self, columns) -> list[Vote]:
+        extra_columns = [(i, c) for i, c in enumerate(columns)
+                         if c not in ("vote", "points", "voter_id")]
+        votes = []
+        for index, (_, row) in enumerate(self.rows):
+            voter_id = row[self.id_at].strip() if self.id_at is not None else str(index)
+            points = self.points[row[self.points_at]] if self.points else None
+            extra = {c: row[i].strip() for i, c in extra_columns}
+            votes.append(Vote(voter_id, self.choices[row[self.vote_at]], points, extra))
+        return votes
+
+
+def _choice(text, vote_type, instance, source, line) -> tuple[str, ...]:
+    text = text.strip()
+    choice = () if _missing(text) else tuple(p.strip() for p in text.split(",") if p.strip())
+    for pid in choice:
+        if pid not in instance:
+            raise PabulibError(source, line, f"vote names unknown project {pid!r}")
+    if len(set(choice)) != len(choice):
+        raise PabulibError(source, line, "vote lists a project twice")
+    if vote_type == "choose-1" and len(choice) > 1:
+        raise PabulibError(source, line, "a choose-1 vote names several projects")
+    return choice
+
+
+def _points(text, source, line) -> tuple[Number, ...]:
+    text = text.strip()
+    try:
+        points = () if _missing(text) or not text else tuple(
+            exact_number(p, what="points") for p in text.split(","))
+    except ValueError as error:
+        raise PabulibError(source, line, str(error)) from None
+    if any(p < 0 for p in points):
+        raise PabulibError(source, line, "negative points")
+    return points
 
 
 def read_pabulib(path) -> PabulibElection:
-    """Parse the pabulib file at ``path``."""
-    with open(path, encoding="utf-8-sig", newline="") as stream:
-        return parse_pabulib(stream, source=str(path))
+    """Parse the pabulib file at ``path``; bytes that are not UTF-8 are refused by line."""
+    with open(path, "rb") as stream:
+        data = stream.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise PabulibError(str(path), line, f"not UTF-8 text (byte {data[error.start]:#04x} "
+                           f"at column {column})") from None
+    return _parse_text(text, str(path))
 
 
 def loads_pabulib(text: str, source: str = "<string>") -> PabulibElection:
-    return parse_pabulib(io.StringIO(text, newline=""), source)
+    return _parse_text(text, source)
 
 
 def _number_text(value: Number) -> str:

@@ -105,6 +105,9 @@ class _EqualShares:
         # (MES is unchanged when all utilities are multiplied by the same constant).
         self.scale = lcm(1, *(Fraction(p.cost).denominator for p in instance.projects))
         self.cost = {p.id: int(p.cost * self.scale) for p in instance.projects}
+        if max(instance.budget * self.scale, *self.cost.values()) >= 10 ** 300:
+            raise ValueError("the costs are too precise for the Method of Equal Shares: over "
+                             "their common denominator, amounts exceed 300 digits")
         self.num_voters = profile.num_voters
         ballots = list(profile.counts.items())
         self.num_rows = len(ballots)
@@ -115,11 +118,14 @@ class _EqualShares:
         flat_row = np.repeat(np.arange(len(ballots), dtype=np.int64), lengths)
         raw_points = [s for b, _ in ballots for _, s in b]
         self.approval = all(s == 1 for s in raw_points)
-        if all(isinstance(s, int) for s in raw_points):
-            flat_points = np.array(raw_points, dtype=np.int64)
-        else:
+        if not all(isinstance(s, int) for s in raw_points):
             point_scale = lcm(*(Fraction(s).denominator for s in raw_points))
-            flat_points = np.array([int(s * point_scale) for s in raw_points], dtype=np.int64)
+            raw_points = [int(s * point_scale) for s in raw_points]
+        # Totals of points are summed in 64-bit integers: refuse what could overflow them.
+        if raw_points and max(raw_points) * profile.num_voters >= 2 ** 62:
+            raise ValueError("the points are too large (or too precise) for the Method of "
+                             "Equal Shares: their totals would exceed 2**62")
+        flat_points = np.array(raw_points, dtype=np.int64)
         mult = np.fromiter((c for _, c in ballots), dtype=np.int64, count=len(ballots))
         order = np.argsort(flat_project, kind="stable")
         bounds = np.searchsorted(flat_project[order], np.arange(len(instance) + 1))
