@@ -28,12 +28,16 @@ def pb() -> None:
               show_default=True, help="How projects the rule values equally are ordered.")
 @click.option("--threshold", help="Minimum score for greedy-threshold (default: the file's "
                                   "META min_project_score_threshold).")
+@click.option("--reserve-share", help="For greedy-reserve: the share of its cost (e.g. 0.8) "
+                                       "that the money left must cover for the first project "
+                                       "that does not fit to be funded from the reserve.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
-def tally(file, rule, satisfaction, tie_break, threshold, as_json):
+def tally(file, rule, satisfaction, tie_break, threshold, reserve_share, as_json):
     """Tally the votes of a pabulib FILE with a PB rule.
 
     Cumulative and ordinal votes are tallied by their points (ordinal ranks earn k, k-1, ...
-    1 points, k being the META max_length or the longest ballot).
+    1 points, k being the META max_length or the longest ballot). Exclusive groups declared
+    in the file's exclusive_group column apply to every rule that takes them.
     """
     try:
         election = read_pabulib(file)
@@ -54,6 +58,10 @@ def tally(file, rule, satisfaction, tie_break, threshold, as_json):
             raise click.UsageError(str(error)) from None
     elif threshold is not None:
         raise click.UsageError("--threshold only applies to --rule greedy-threshold")
+    if reserve_share is not None:
+        spec["reserve_share"] = reserve_share
+    if election.exclusive_groups and rule != "majority-judgement":
+        spec["exclusive"] = election.exclusive_groups
     try:
         outcome = run(spec, election.instance, election.profile())
     except RuleSpecError as error:
@@ -70,7 +78,8 @@ def tally(file, rule, satisfaction, tie_break, threshold, as_json):
     click.echo(f"Selected {len(outcome.selected)} of {len(election.instance)} projects, "
                f"costing {show(outcome.total_cost)}:")
     for pid in outcome.selected:
-        click.echo(f"  + {pid} {names.get(pid, '')}".rstrip())
+        reserve = " (funded from the reserve)" if outcome.pabulib_selected()[pid] == 2 else ""
+        click.echo(f"  + {pid} {names.get(pid, '')}{reserve}".rstrip())
         click.echo(f"      {outcome.explanations[pid].reason}")
     click.echo("Not selected:")
     for pid, explanation in outcome.explanations.items():

@@ -24,6 +24,9 @@ from .instance import Instance, Number, Project, exact_number
 from .profile import Profile, ScoredBallot
 
 VOTE_TYPES = ("approval", "choose-1", "cumulative", "scoring", "ordinal")
+# Our extra PROJECTS column for exclusive projects (docs/operations.md): projects with the same
+# label form a group; "label#1", "label#2"... also give the group's precedence, best first.
+EXCLUSIVE_COLUMN = "exclusive_group"
 _SECTIONS = ("meta", "projects", "votes")
 
 
@@ -53,11 +56,26 @@ class PabulibElection:
 
     def __init__(self, meta: dict[str, str], instance: Instance, project_columns: list[str],
                  project_rows: dict[str, dict[str, str]], vote_columns: list[str],
-                 ballots: _Ballots):
+                 ballots: _Ballots, exclusive: list | None = None):
         self.meta, self.instance = meta, instance
         self.project_columns, self.project_rows = project_columns, project_rows
         self.vote_columns = vote_columns
         self._ballots = ballots
+        self.exclusive_groups: list = exclusive or []  # as in a rule spec's "exclusive"
+
+    def set_exclusive_groups(self, groups: list) -> None:
+        """Declare exclusive groups (rule-spec form), written in the EXCLUSIVE_COLUMN."""
+        if EXCLUSIVE_COLUMN not in self.project_columns:
+            self.project_columns = [*self.project_columns, EXCLUSIVE_COLUMN]
+        labels = {}
+        for number, group in enumerate(groups, 1):
+            ranked = isinstance(group, dict)
+            members = group["precedence"] if ranked else group
+            for rank, pid in enumerate(members, 1):
+                labels[pid] = f"group{number}#{rank}" if ranked else f"group{number}"
+        for pid, row in self.project_rows.items():
+            row[EXCLUSIVE_COLUMN] = labels.get(pid, "")
+        self.exclusive_groups = list(groups)
 
     @property
     def vote_type(self) -> str:
@@ -152,6 +170,7 @@ def _parse_text(text: str, source: str) -> PabulibElection:
     meta_lines: dict[str, int] = {}
     project_columns: list[str] = []
     project_rows: dict[str, dict[str, str]] = {}
+    project_lines: dict[str, int] = {}
     projects: list[Project] = []
     vote_columns: list[str] = []
     vote_rows: list[tuple[int, list[str]]] = []
@@ -205,6 +224,7 @@ def _parse_text(text: str, source: str) -> PabulibElection:
                 raise PabulibError(source, line, str(error)) from None
             projects.append(project)
             project_rows[pid] = values
+            project_lines[pid] = line
         else:
             vote_rows.append((line, row))
     for needed in ("budget", "vote_type"):
@@ -222,8 +242,41 @@ def _parse_text(text: str, source: str) -> PabulibElection:
         raise PabulibError(source, meta_lines["budget"], str(error)) from None
     _meta_count(meta, meta_lines, "num_projects", len(projects), "projects", source)
     _meta_count(meta, meta_lines, "num_votes", len(vote_rows), "votes", source)
+    exclusive = _exclusive_groups(project_rows, project_lines, source)
     ballots = _Ballots(vote_rows, vote_columns, vote_type, instance, source)
-    return PabulibElection(meta, instance, project_columns, project_rows, vote_columns, ballots)
+    return PabulibElection(meta, instance, project_columns, project_rows, vote_columns, ballots,
+                           exclusive)
+
+
+def _exclusive_groups(rows, lines, source) -> list:
+    """The groups of the EXCLUSIVE_COLUMN, in rule-spec form, checked line by line."""
+    members: dict[str, list[tuple[int | None, str]]] = {}
+    for pid, row in rows.items():
+        value = row.get(EXCLUSIVE_COLUMN, "")
+        if not value or _missing(value):
+            continue
+        label, hashed, rank = value.partition("#")
+        if hashed and not (rank.isdigit() and int(rank) > 0):
+            raise PabulibError(source, lines[pid], f"{EXCLUSIVE_COLUMN} {value!r}: the rank "
+                               f"after '#' must be a positive whole number")
+        group = members.setdefault(label.strip(), [])
+        if group and (group[0][0] is None) != (not hashed):
+            raise PabulibError(source, lines[pid], f"exclusive group {label!r}: give a rank to "
+                               f"every project of the group, or to none")
+        if hashed and any(r == int(rank) for r, _ in group):
+            raise PabulibError(source, lines[pid], f"exclusive group {label!r}: rank {rank} "
+                               f"is given twice")
+        group.append((int(rank) if hashed else None, pid))
+    groups = []
+    for label, group in members.items():
+        if len(group) < 2:
+            raise PabulibError(source, lines[group[0][1]], f"exclusive group {label!r} has only "
+                               f"one project")
+        if group[0][0] is None:
+            groups.append([pid for _, pid in group])
+        else:
+            groups.append({"precedence": [pid for _, pid in sorted(group)]})
+    return groups
 
 
 class _Ballots:

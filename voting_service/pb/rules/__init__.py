@@ -2,13 +2,16 @@
 
 A rule spec is a dict such as ``{"rule": "mes", "satisfaction": "cost",
 "tie_break": "lexicographic"}``; ``"threshold"`` is required by ``greedy-threshold``;
-``"grades"`` (names, best first) only labels the explanations of ``majority-judgement``.
+``"reserve_share"`` (e.g. ``"0.8"``) by ``greedy-reserve``; ``"grades"`` (names, best first)
+only labels the explanations of ``majority-judgement``. ``"exclusive"`` declares groups of
+mutually exclusive projects (``exclusive.py``) for every rule but majority judgement.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..exclusive import Exclusions, ExclusiveGroupsError, check_groups
 from ..explain import Outcome
 from ..instance import Instance, exact_number
 from ..tiebreak import DEFAULT_TIE_BREAK, TIE_BREAKS
@@ -17,9 +20,10 @@ from .majority_judgement import majority_judgement
 from .mes import SATISFACTIONS, equal_shares, equal_shares_then_greedy
 from .mes_add1 import equal_shares_add1
 
-RULES = ("greedy", "greedy-no-skip", "greedy-threshold", "mes", "mes-add1", "mes-greedy",
-         "majority-judgement")
-_KEYS = {"rule", "satisfaction", "threshold", "tie_break", "grades"}
+RULES = ("greedy", "greedy-no-skip", "greedy-threshold", "greedy-reserve", "mes", "mes-add1",
+         "mes-greedy", "majority-judgement")
+_KEYS = {"rule", "satisfaction", "threshold", "tie_break", "grades", "exclusive",
+         "reserve_share"}
 
 
 class RuleSpecError(ValueError):
@@ -55,6 +59,29 @@ def check_rule_spec(spec: Mapping) -> dict:
         checked["threshold"] = threshold
     elif "threshold" in spec:
         raise RuleSpecError(f"rule {rule!r} takes no threshold")
+    if rule == "greedy-reserve":
+        if "reserve_share" not in spec:
+            raise RuleSpecError("greedy-reserve needs a reserve_share, e.g. \"0.8\"")
+        try:
+            share = exact_number(spec["reserve_share"], what="reserve_share")
+        except ValueError as error:
+            raise RuleSpecError(str(error)) from None
+        if not 0 < share <= 1:
+            raise RuleSpecError("the reserve_share must be above 0 and at most 1")
+        checked["reserve_share"] = share
+    elif "reserve_share" in spec:
+        raise RuleSpecError(f"rule {rule!r} takes no reserve_share")
+    if "exclusive" in spec:
+        if rule == "majority-judgement":
+            raise RuleSpecError("majority-judgement takes no exclusive groups")
+        try:
+            groups = check_groups(spec["exclusive"])
+        except ExclusiveGroupsError as error:
+            raise RuleSpecError(str(error)) from None
+        if rule.startswith("mes") and any(g["precedence"] for g in groups):
+            raise RuleSpecError("a precedence among exclusive projects applies to the greedy "
+                                "rules only")
+        checked["exclusive"] = groups
     if "grades" in spec:
         grades = spec["grades"]
         if rule != "majority-judgement":
@@ -73,21 +100,22 @@ def run(rule_spec: Mapping, instance: Instance, ballots) -> Outcome:
     """
     spec = check_rule_spec(rule_spec)
     rule, tie_break, satisfaction = spec["rule"], spec["tie_break"], spec["satisfaction"]
-    if rule == "greedy":
-        return greedy(instance, ballots, tie_break=tie_break)
-    if rule == "greedy-no-skip":
-        return greedy(instance, ballots, tie_break=tie_break, skip=False)
-    if rule == "greedy-threshold":
-        return greedy(instance, ballots, tie_break=tie_break, threshold=spec["threshold"])
-    if rule == "mes":
-        return equal_shares(instance, ballots, satisfaction=satisfaction, tie_break=tie_break)
-    if rule == "mes-add1":
-        return equal_shares_add1(instance, ballots, satisfaction=satisfaction, tie_break=tie_break)
-    if rule == "mes-greedy":
-        return equal_shares_then_greedy(instance, ballots, satisfaction=satisfaction,
-                                        tie_break=tie_break)
-    return majority_judgement(instance, ballots, tie_break=tie_break,
-                              grade_names=spec.get("grades"))
+    exclusive = spec.get("exclusive", [])
+    try:
+        Exclusions(instance, exclusive)
+    except ExclusiveGroupsError as error:
+        raise RuleSpecError(str(error)) from None
+    if rule == "majority-judgement":
+        return majority_judgement(instance, ballots, tie_break=tie_break,
+                                  grade_names=spec.get("grades"))
+    if rule.startswith("greedy"):
+        return greedy(instance, ballots, tie_break=tie_break, skip=rule != "greedy-no-skip",
+                      threshold=spec.get("threshold"), reserve_share=spec.get("reserve_share"),
+                      exclusive=exclusive)
+    mes_rule = {"mes": equal_shares, "mes-add1": equal_shares_add1,
+                "mes-greedy": equal_shares_then_greedy}[rule]
+    return mes_rule(instance, ballots, satisfaction=satisfaction, tie_break=tie_break,
+                    exclusive=exclusive)
 
 
 __all__ = ["RULES", "RuleSpecError", "check_rule_spec", "run", "greedy", "equal_shares",

@@ -31,7 +31,9 @@ from math import lcm
 
 import numpy as np
 
-from ..explain import NO_SUPPORT, NOT_AFFORDABLE, SELECTED, Explanation, Outcome, show
+from ..exclusive import Exclusions
+from ..explain import (INCOMPATIBLE, NO_SUPPORT, NOT_AFFORDABLE, SELECTED, Explanation, Outcome,
+                       incompatible, show)
 from ..instance import Instance, Number
 from ..profile import Profile, as_profile
 from ..tiebreak import DEFAULT_TIE_BREAK, tie_break_key
@@ -58,6 +60,7 @@ class _Run:
     purchases: list[_Purchase]
     free: list[str]
     unaffordable: dict[str, tuple[int, Fraction]] = field(default_factory=dict)
+    excluded_by: dict[str, str] = field(default_factory=dict)
 
     @property
     def selected(self) -> list[str]:
@@ -96,10 +99,13 @@ _TOLERANCE = 1e-12
 class _EqualShares:
     """Precomputed, reusable state of MES on one instance and profile."""
 
-    def __init__(self, instance: Instance, profile: Profile, satisfaction: str, tie_break: str):
+    def __init__(self, instance: Instance, profile: Profile, satisfaction: str, tie_break: str,
+                 exclusive=()):
         if satisfaction not in SATISFACTIONS:
             raise ValueError(f"unknown satisfaction {satisfaction!r}; expected cost or cardinality")
         self.instance = instance
+        self.exclusive = exclusive
+        Exclusions(instance, exclusive)  # refuses groups naming unknown projects
         self.tie_key = tie_break_key(tie_break, instance)
         # Costs become integers in units of 1/scale of the currency, points integers too
         # (MES is unchanged when all utilities are multiplied by the same constant).
@@ -171,8 +177,14 @@ class _EqualShares:
         self.level_float = np.zeros(1024)
         self.level_float[1] = start.numerator / start.denominator
         self.level = np.ones(self.num_rows, dtype=np.int64)
-        result = _Run([], list(self.free))
-        remaining = set(self.candidates)
+        # Funding a project drops the others of its exclusive group (free ones included).
+        exclusions = Exclusions(self.instance, self.exclusive)
+        result = _Run([], [])
+        for pid in self.free:
+            if not exclusions.is_excluded(pid):
+                result.free.append(pid)
+                exclusions.fund(pid)
+        remaining = set(self.candidates) - set(exclusions.excluded_by)
         bound = {}  # a lower bound on each project's price, as an exactly ordered key
         for p in remaining:
             rho = Fraction(self.cost[p], self.weight[p] * self.total_points[p])
@@ -207,7 +219,9 @@ class _EqualShares:
             if trace is not None:
                 trace.append((winner, sorted(seen.items())))
             remaining.discard(winner)
+            remaining.difference_update(exclusions.fund(winner))
             result.purchases.append(self._buy(winner, rnd, evaluations[winner]))
+        result.excluded_by = exclusions.excluded_by
         return result
 
     def _exact(self, levels: np.ndarray) -> np.ndarray:
@@ -347,10 +361,15 @@ class _EqualShares:
         return self.instance.total_cost(selected)
 
     def is_exhaustive(self, selected: list[str]) -> bool:
-        """No candidate project could be added without exceeding the budget."""
+        """No candidate project could be added without exceeding the budget (or funding two
+        projects of an exclusive group)."""
         left = self.instance.budget - self.total_cost(selected)
+        exclusions = Exclusions(self.instance, self.exclusive)
+        for pid in selected:
+            exclusions.fund(pid)
         chosen = set(selected)
-        return all(self.instance.cost(p) > left for p in self.candidates if p not in chosen)
+        return all(self.instance.cost(p) > left for p in self.candidates
+                   if p not in chosen and not exclusions.is_excluded(p))
 
 
 def _outcome(rule: str, engine: _EqualShares, run: _Run, unit: str, details: dict) -> Outcome:
@@ -370,8 +389,11 @@ def _outcome(rule: str, engine: _EqualShares, run: _Run, unit: str, details: dic
             reason=f"Selected in round {purchase.round}: its {purchase.supporters:,} supporters "
                    f"shared its cost of {show(instance.cost(pid))}, paying {show(purchase.price)} "
                    f"{per}{also}.")
-    for pid in engine.candidates:
+    for pid in engine.candidates + engine.free:
         if pid in explanations:
+            continue
+        if pid in run.excluded_by and pid not in run.unaffordable:
+            explanations[pid] = incompatible(pid, run.excluded_by[pid])
             continue
         rnd, left = run.unaffordable.get(pid, (None, None))
         money = f" had {show(left)} left in total" if left is not None else " could not pay"
@@ -395,28 +417,36 @@ def _no_voters(rule: str, instance: Instance) -> Outcome:
 
 
 def equal_shares(instance: Instance, ballots, *, satisfaction: str = "cost",
-                 tie_break: str = DEFAULT_TIE_BREAK) -> Outcome:
-    """Method of Equal Shares: each voter starts with ``budget / number of voters``."""
+                 tie_break: str = DEFAULT_TIE_BREAK, exclusive=()) -> Outcome:
+    """Method of Equal Shares: each voter starts with ``budget / number of voters``;
+    ``exclusive`` holds checked exclusive groups."""
     profile = as_profile(instance, ballots)
     if profile.num_voters == 0:
         return _no_voters("mes", instance)
-    engine = _EqualShares(instance, profile, satisfaction, tie_break)
+    engine = _EqualShares(instance, profile, satisfaction, tie_break, exclusive)
     share = Fraction(instance.budget) / profile.num_voters
     return _outcome("mes", engine, engine.run(share), satisfaction,
                     {"satisfaction": satisfaction, "budget_per_voter": share})
 
 
 def equal_shares_then_greedy(instance: Instance, ballots, *, satisfaction: str = "cost",
-                             tie_break: str = DEFAULT_TIE_BREAK) -> Outcome:
+                             tie_break: str = DEFAULT_TIE_BREAK, exclusive=()) -> Outcome:
     """MES, then the money left is spent greedily by score on the projects that still fit."""
     profile = as_profile(instance, ballots)
-    outcome = equal_shares(instance, profile, satisfaction=satisfaction, tie_break=tie_break)
+    outcome = equal_shares(instance, profile, satisfaction=satisfaction, tie_break=tie_break,
+                           exclusive=exclusive)
     selected = list(outcome.selected)
     explanations = dict(outcome.explanations)
+    exclusions = Exclusions(instance, exclusive)
+    for pid in selected:
+        exclusions.fund(pid)
     chosen = set(selected)
     rest = [pid for pid in instance.ids if pid not in chosen]
-    greedy_fill(instance, profile, rest, selected, explanations, tie_break=tie_break)
+    greedy_fill(instance, profile, rest, selected, explanations, tie_break=tie_break,
+                exclusions=exclusions)
     for pid in rest:  # keep why MES passed over projects the completion could not fund either
+        if explanations[pid].code == INCOMPATIBLE:
+            continue  # excluded, whatever MES found: that alone explains it
         if not explanations[pid].selected and pid in outcome.explanations:
             first = outcome.explanations[pid]
             explanations[pid] = Explanation(pid, first.code, f"{first.reason} "

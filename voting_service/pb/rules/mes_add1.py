@@ -34,12 +34,13 @@ from .mes import _EqualShares, _no_voters, _outcome, _Run
 
 
 def equal_shares_add1(instance: Instance, ballots, *, satisfaction: str = "cost",
-                      tie_break: str = DEFAULT_TIE_BREAK, increment: Number = 1) -> Outcome:
+                      tie_break: str = DEFAULT_TIE_BREAK, increment: Number = 1,
+                      exclusive=()) -> Outcome:
     """MES with add1 completion; ``details["runs"]`` counts the MES runs made."""
     profile = as_profile(instance, ballots)
     if profile.num_voters == 0:
         return _no_voters("mes-add1", instance)
-    scan = _Scan(_EqualShares(instance, profile, satisfaction, tie_break),
+    scan = _Scan(_EqualShares(instance, profile, satisfaction, tie_break, exclusive),
                  Fraction(instance.budget) / profile.num_voters, Fraction(increment))
     run, step = scan.first_stop()
     return _outcome("mes-add1", scan.engine, run, satisfaction, {
