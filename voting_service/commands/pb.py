@@ -9,8 +9,7 @@ import click
 from ..pb.explain import show
 from ..pb.instance import exact_number
 from ..pb.pabulib import PabulibError, read_pabulib
-from ..pb.rules import RULES, RuleSpecError, run
-from ..pb.rules.mes import SATISFACTIONS
+from ..pb.rules import RULES, SATISFACTIONS, RuleSpecError, run
 from ..pb.tiebreak import DEFAULT_TIE_BREAK, TIE_BREAKS
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import gc
 import io
 from collections import Counter
 from dataclasses import dataclass, field
@@ -103,8 +104,9 @@ class PabulibElection:
         scoring votes, ``ordinal_points()`` for ranks."""
         counts: Counter[ScoredBallot] = Counter()
         if self.vote_type in ("approval", "choose-1"):
+            approved = {pid: (pid, 1) for pid in self.instance.ids}
             for (choice, _), count in self._ballots.counts.items():
-                counts[tuple((pid, 1) for pid in sorted(choice))] += count
+                counts[tuple(map(approved.__getitem__, sorted(choice)))] += count
         elif self.vote_type == "ordinal":
             points = self.ordinal_points()
             for (choice, _), count in self._ballots.counts.items():
@@ -166,6 +168,19 @@ def parse_pabulib(stream: TextIO, source: str = "<stream>") -> PabulibElection:
 
 
 def _parse_text(text: str, source: str) -> PabulibElection:
+    # Parsing creates hundreds of thousands of small objects that all survive: the cyclic
+    # garbage collector would rescan them over and over (a third of the parse time), for
+    # nothing, since they hold no cycles.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse_sections(text, source)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse_sections(text: str, source: str) -> PabulibElection:
     meta: dict[str, str] = {}
     meta_lines: dict[str, int] = {}
     project_columns: list[str] = []
@@ -280,7 +295,10 @@ def _exclusive_groups(rows, lines, source) -> list:
 
 
 class _Ballots:
-    """The VOTES rows, checked, and each distinct (choice, points) with its number of voters."""
+    """The VOTES rows, checked, and each distinct (choice, points) with its number of voters.
+
+    Checks run on whole columns and on each distinct vote text once (most files repeat
+    ballots); an error names the first row that shows it."""
 
     def __init__(self, rows, columns, vote_type, instance, source):
         self.rows = rows
@@ -290,34 +308,45 @@ class _Ballots:
         scored = vote_type in ("cumulative", "scoring")
         if scored and points_at is None and rows:
             raise PabulibError(source, rows[0][0], f"{vote_type} votes need a 'points' column")
-        # Each distinct vote text is parsed and checked once, at its first line.
+        self.id_at, self.vote_at, self.points_at = id_at, vote_at, points_at
+        errors = []  # (line, message) of the first row failing each check
+        if id_at is not None:
+            ids = [row[id_at].strip() for _, row in rows]
+            if len(set(ids)) < len(ids):
+                seen = set()
+                for (line, _), voter_id in zip(rows, ids):
+                    if voter_id in seen:
+                        errors.append((line, f"duplicate voter_id {voter_id!r}"))
+                        break
+                    seen.add(voter_id)
+        if scored:
+            keys = list(zip([row[vote_at] for _, row in rows], [row[points_at] for _, row in rows]))
+        else:
+            keys = [(row[vote_at], None) for _, row in rows]
+        texts = Counter(keys)  # in the order of first appearance
         self.choices: dict[str, tuple[str, ...]] = {}
         self.points: dict[str, tuple[Number, ...]] = {}
-        texts: Counter[tuple[str, str | None]] = Counter()
-        voter_ids = set()
-        for index, (line, row) in enumerate(rows):
-            voter_id = row[id_at].strip() if id_at is not None else str(index)
-            if voter_id in voter_ids:
-                raise PabulibError(source, line, f"duplicate voter_id {voter_id!r}")
-            voter_ids.add(voter_id)
-            text = row[vote_at]
-            choice = self.choices.get(text)
-            if choice is None:
-                choice = self.choices[text] = _choice(text, vote_type, instance, source, line)
-            points_text = None
-            if scored:
-                points_text = row[points_at]
-                points = self.points.get(points_text)
-                if points is None:
-                    points = self.points[points_text] = _points(points_text, source, line)
-                if len(points) != len(choice):
-                    raise PabulibError(source, line,
-                                       f"{len(choice)} projects but {len(points)} points")
-            texts[text, points_text] += 1
+        known = frozenset(instance.ids)
         self.counts: Counter[tuple[tuple[str, ...], tuple[Number, ...] | None]] = Counter()
-        for (text, points_text), count in texts.items():
-            self.counts[self.choices[text], self.points.get(points_text)] += count
-        self.id_at, self.vote_at, self.points_at = id_at, vote_at, points_at
+        for key, count in texts.items():
+            text, points_text = key
+            try:
+                choice = self.choices.get(text)
+                if choice is None:
+                    choice = self.choices[text] = _choice(text, vote_type, known)
+                points = None
+                if scored:
+                    points = self.points.get(points_text)
+                    if points is None:
+                        points = self.points[points_text] = _points(points_text)
+                    if len(points) != len(choice):
+                        raise ValueError(f"{len(choice)} projects but {len(points)} points")
+            except ValueError as error:
+                errors.append((rows[keys.index(key)][0], str(error)))
+                break
+            self.counts[choice, points] += count
+        if errors:
+            raise PabulibError(source, *min(errors))
 
     def votes(self, columns) -> list[Vote]:
         extra_columns = [(i, c) for i, c in enumerate(columns)
@@ -331,28 +360,29 @@ class _Ballots:
         return votes
 
 
-def _choice(text, vote_type, instance, source, line) -> tuple[str, ...]:
+def _choice(text: str, vote_type: str, known: frozenset) -> tuple[str, ...]:
     text = text.strip()
-    choice = () if _missing(text) else tuple(p.strip() for p in text.split(",") if p.strip())
-    for pid in choice:
-        if pid not in instance:
-            raise PabulibError(source, line, f"vote names unknown project {pid!r}")
+    if not text or _missing(text):
+        return ()
+    choice = tuple(text.split(","))
+    if " " in text or "" in choice:
+        choice = tuple(p.strip() for p in choice if p.strip())
+    if not known.issuperset(choice):
+        unknown = next(pid for pid in choice if pid not in known)
+        raise ValueError(f"vote names unknown project {unknown!r}")
     if len(set(choice)) != len(choice):
-        raise PabulibError(source, line, "vote lists a project twice")
+        raise ValueError("vote lists a project twice")
     if vote_type == "choose-1" and len(choice) > 1:
-        raise PabulibError(source, line, "a choose-1 vote names several projects")
+        raise ValueError("a choose-1 vote names several projects")
     return choice
 
 
-def _points(text, source, line) -> tuple[Number, ...]:
+def _points(text: str) -> tuple[Number, ...]:
     text = text.strip()
-    try:
-        points = () if _missing(text) or not text else tuple(
-            exact_number(p, what="points") for p in text.split(","))
-    except ValueError as error:
-        raise PabulibError(source, line, str(error)) from None
+    points = () if _missing(text) or not text else tuple(
+        exact_number(p, what="points") for p in text.split(","))
     if any(p < 0 for p in points):
-        raise PabulibError(source, line, "negative points")
+        raise ValueError("negative points")
     return points
 
 

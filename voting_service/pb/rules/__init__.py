@@ -9,6 +9,7 @@ mutually exclusive projects (``exclusive.py``) for every rule but majority judge
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 
 from ..exclusive import Exclusions, ExclusiveGroupsError, check_groups
@@ -16,9 +17,12 @@ from ..explain import Outcome
 from ..instance import Instance, exact_number
 from ..tiebreak import DEFAULT_TIE_BREAK, TIE_BREAKS
 from .greedy import greedy
-from .majority_judgement import majority_judgement
-from .mes import SATISFACTIONS, equal_shares, equal_shares_then_greedy
-from .mes_add1 import equal_shares_add1
+
+# The equal-shares and majority-judgement modules load numpy: they are imported when a rule
+# needs them, so that a greedy tally (and the CLI) starts without it.
+SATISFACTIONS = ("cost", "cardinality")
+_LAZY = {"equal_shares": "mes", "equal_shares_then_greedy": "mes",
+         "equal_shares_add1": "mes_add1", "majority_judgement": "majority_judgement"}
 
 RULES = ("greedy", "greedy-no-skip", "greedy-threshold", "greedy-reserve", "mes", "mes-add1",
          "mes-greedy", "majority-judgement")
@@ -106,16 +110,23 @@ def run(rule_spec: Mapping, instance: Instance, ballots) -> Outcome:
     except ExclusiveGroupsError as error:
         raise RuleSpecError(str(error)) from None
     if rule == "majority-judgement":
-        return majority_judgement(instance, ballots, tie_break=tie_break,
-                                  grade_names=spec.get("grades"))
+        return __getattr__("majority_judgement")(instance, ballots, tie_break=tie_break,
+                                                 grade_names=spec.get("grades"))
     if rule.startswith("greedy"):
         return greedy(instance, ballots, tie_break=tie_break, skip=rule != "greedy-no-skip",
                       threshold=spec.get("threshold"), reserve_share=spec.get("reserve_share"),
                       exclusive=exclusive)
-    mes_rule = {"mes": equal_shares, "mes-add1": equal_shares_add1,
-                "mes-greedy": equal_shares_then_greedy}[rule]
+    mes_rule = __getattr__({"mes": "equal_shares", "mes-add1": "equal_shares_add1",
+                            "mes-greedy": "equal_shares_then_greedy"}[rule])
     return mes_rule(instance, ballots, satisfaction=satisfaction, tie_break=tie_break,
                     exclusive=exclusive)
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(f".{_LAZY[name]}", __name__)
+    return getattr(module, name)
 
 
 __all__ = ["RULES", "RuleSpecError", "check_rule_spec", "run", "greedy", "equal_shares",

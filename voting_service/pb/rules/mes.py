@@ -37,9 +37,9 @@ from ..explain import (INCOMPATIBLE, NO_SUPPORT, NOT_AFFORDABLE, SELECTED, Expla
 from ..instance import Instance, Number
 from ..profile import Profile, as_profile
 from ..tiebreak import DEFAULT_TIE_BREAK, tie_break_key
+from . import SATISFACTIONS
 from .greedy import fill as greedy_fill
 
-SATISFACTIONS = ("cost", "cardinality")
 
 
 @dataclass
