@@ -2,6 +2,7 @@
 
     python benchmarks/pb_rules.py FILE.pb [FILE.pb ...] [--rules greedy,mes/cost,...]
         [--ours-only mes-add1/cost] [--json]
+    python benchmarks/pb_rules.py FILE.pb [FILE.pb ...] --startup
 
 For every rule both implement, prints our rule time and pabutools' (parsing excluded), their
 ratio and whether the selected sets are identical; then the peak memory (tracemalloc) of our
@@ -9,6 +10,11 @@ parse + tally of each file. Rule names: greedy, mes/cost, mes/cardinality, mes-a
 mes-greedy/cost. ``--ours-only`` times only our side of the listed rules (pabutools' iterated
 MES reruns MES hundreds of times: about half an hour on Warszawa 2026). pabutools is a
 benchmark dependency only.
+
+``--startup`` measures instead, for each file, the whole ``voting-service pb tally FILE
+--rule greedy`` command (a fresh process: start-up, imports, parse, rule, output; best of
+three, wall and CPU time), and the parse alone: ours (file to aggregated ballots) beside
+pabutools' ``parse_pabulib``, in this process.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -70,6 +78,34 @@ def peak_memory(path: Path, spec: dict) -> float:
     return peak / 1e6
 
 
+def startup(path: Path) -> dict:
+    """Wall and CPU seconds of the CLI tally (best of three), and of both parses."""
+    command = [str(Path(sys.executable).parent / "voting-service"), "pb", "tally", str(path),
+               "--rule", "greedy"]
+    cli_wall, cli_cpu = [], []
+    for _ in range(3):
+        before = os.times()
+        start = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        cli_wall.append(time.perf_counter() - start)
+        after = os.times()
+        cli_cpu.append(after.children_user + after.children_system
+                       - before.children_user - before.children_system)
+    ours = []
+    for _ in range(3):
+        start = time.perf_counter()
+        read_pabulib(path).profile()
+        ours.append(time.perf_counter() - start)
+    from pabutools.election import parse_pabulib
+    start = time.perf_counter()
+    parse_pabulib(str(path))
+    theirs = time.perf_counter() - start
+    return {"file": path.name, "cli_wall_s": round(min(cli_wall), 3),
+            "cli_cpu_s": round(min(cli_cpu), 3), "parse_s": round(min(ours), 3),
+            "pabutools_parse_s": round(theirs, 3), "parse_ratio": round(theirs / min(ours), 1),
+            "load_average": round(os.getloadavg()[0], 1)}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("files", nargs="+", type=Path)
@@ -78,7 +114,20 @@ def main(argv=None) -> int:
     parser.add_argument("--ours-only", default="", help="comma-separated rules for which "
                         "pabutools is not run")
     parser.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    parser.add_argument("--startup", action="store_true", help="time the CLI tally and the "
+                        "parse instead of the rules")
     args = parser.parse_args(argv)
+    if args.startup:
+        rows = [startup(path) for path in args.files]
+        for r in rows:
+            if not args.json:
+                print(f"{r['file']:<60} pb tally --rule greedy: {r['cli_wall_s']:.3f}s wall, "
+                      f"{r['cli_cpu_s']:.3f}s CPU; parse ours {r['parse_s']:.3f}s, pabutools "
+                      f"{r['pabutools_parse_s']:.3f}s ({r['parse_ratio']}x); load average "
+                      f"{r['load_average']}", flush=True)
+        if args.json:
+            print(json.dumps(rows, indent=2))
+        return 0
     wanted = set(args.rules.split(",")) if args.rules else None
     rows, memory = [], []
     for path in args.files:
