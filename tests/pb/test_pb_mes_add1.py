@@ -81,3 +81,33 @@ def test_random_same_stop_as_the_step_by_step_scan(seed, voters, projects, budge
     outcome = equal_shares_add1(instance, prof, satisfaction=satisfaction)
     expected = step_by_step(prof, satisfaction)
     assert (outcome.selected, outcome.details["budget_per_voter"]) == expected
+
+
+@settings(max_examples=120, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.integers(0, 10**6), st.integers(0, 30), st.integers(1, 7),
+       st.sampled_from([Fraction(7, 2), 50, 400]), st.sampled_from(["cost", "cardinality"]),
+       st.booleans(), st.booleans())
+def test_the_small_and_the_numpy_engines_agree(monkeypatch, seed, voters, projects, budget,
+                                              satisfaction, scored, grouped):
+    from voting_service.pb import rules
+    from voting_service.pb.rules import mes_small
+
+    rng = random.Random(seed)
+    costs = [rng.choice([0, Fraction(rng.randrange(1, 40), rng.choice([1, 2, 3])),
+                         rng.randrange(1, 2 * int(budget) + 2)]) for _ in range(projects)]
+    instance = Instance(tuple(Project(str(i), c) for i, c in enumerate(costs)), budget)
+    if scored:
+        ballots = [{str(i): rng.choice([0, 1, 2, Fraction(1, 2)]) for i in range(projects)}
+                   for _ in range(voters)]
+    else:
+        ballots = [{str(i) for i in range(projects) if rng.random() < 0.5} for _ in range(voters)]
+    prof = Profile.from_ballots(instance, ballots)
+    exclusive = [["0", "1"]] if grouped and projects > 1 else []
+    outcomes = []
+    for small in (10**9, 0):
+        monkeypatch.setattr(mes_small, "SMALL", small)
+        outcomes.append([rules.run({"rule": rule, "satisfaction": satisfaction,
+                                    "exclusive": exclusive}, instance, prof).to_json()
+                         for rule in ("mes", "mes-add1", "mes-greedy")])
+    assert outcomes[0] == outcomes[1]

@@ -51,6 +51,7 @@ class Exclusions:
 
     def __init__(self, instance: Instance, groups: Sequence[Mapping] = ()):
         self.group_of: dict[str, int] = {}
+        self.excluded_by: dict[str, str] = {}
         self.groups = [list(g["projects"]) for g in groups]
         self.ranked = [bool(g["precedence"]) for g in groups]
         for index, group in enumerate(self.groups):
@@ -59,7 +60,6 @@ class Exclusions:
                     raise ExclusiveGroupsError(f"exclusive group names an unknown project "
                                                f"{pid!r}")
                 self.group_of[pid] = index
-        self.excluded_by: dict[str, str] = {}
 
     @property
     def has_precedence(self) -> bool:

@@ -423,7 +423,9 @@ def equal_shares(instance: Instance, ballots, *, satisfaction: str = "cost",
     profile = as_profile(instance, ballots)
     if profile.num_voters == 0:
         return _no_voters("mes", instance)
-    engine = _EqualShares(instance, profile, satisfaction, tie_break, exclusive)
+    from .mes_small import make_engine  # which imports this module
+
+    engine = make_engine(instance, profile, satisfaction, tie_break, exclusive)
     share = Fraction(instance.budget) / profile.num_voters
     return _outcome("mes", engine, engine.run(share), satisfaction,
                     {"satisfaction": satisfaction, "budget_per_voter": share})

@@ -31,6 +31,7 @@ from ..instance import Instance, Number
 from ..profile import as_profile
 from ..tiebreak import DEFAULT_TIE_BREAK
 from .mes import _EqualShares, _no_voters, _outcome, _Run
+from .mes_small import make_engine
 
 
 def equal_shares_add1(instance: Instance, ballots, *, satisfaction: str = "cost",
@@ -40,7 +41,7 @@ def equal_shares_add1(instance: Instance, ballots, *, satisfaction: str = "cost"
     profile = as_profile(instance, ballots)
     if profile.num_voters == 0:
         return _no_voters("mes-add1", instance)
-    scan = _Scan(_EqualShares(instance, profile, satisfaction, tie_break, exclusive),
+    scan = _Scan(make_engine(instance, profile, satisfaction, tie_break, exclusive),
                  Fraction(instance.budget) / profile.num_voters, Fraction(increment))
     run, step = scan.first_stop()
     return _outcome("mes-add1", scan.engine, run, satisfaction, {
