@@ -116,6 +116,7 @@ def main(argv=None) -> int:
     parser.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     parser.add_argument("--startup", action="store_true", help="time the CLI tally and the "
                         "parse instead of the rules")
+    parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory runs")
     args = parser.parse_args(argv)
     if args.startup:
         rows = [startup(path) for path in args.files]
@@ -139,6 +140,8 @@ def main(argv=None) -> int:
                 print(f"{r['file']:<60} {r['rule']:<18} ours {r['ours_s']:>9.4f}s  pabutools "
                       f"{theirs:>10}  ratio {r['ratio']}  same {r['same']}", flush=True)
         for spec in ({"rule": "greedy"}, {"rule": "mes"}, {"rule": "mes-add1"}):
+            if args.no_memory:
+                break
             if wanted is None or spec_name({**spec, "satisfaction": "cost"}) in wanted \
                     or spec["rule"] in wanted:
                 mb = peak_memory(path, spec)
