@@ -32,6 +32,27 @@ def make_engine(instance: Instance, profile: Profile, satisfaction: str, tie_bre
     return _EqualShares(instance, profile, satisfaction, tie_break, exclusive)
 
 
+class _Ratio:
+    """The exact ratio p / q (q > 0), compared by its float first: exact, since rounding is
+    monotone, and cheaper than Fraction, which reduces every value it creates."""
+
+    __slots__ = ("value", "p", "q")
+
+    def __init__(self, p: int, q: int):
+        self.value, self.p, self.q = p / q, p, q
+
+    def __eq__(self, other):
+        return self.value == other.value and self.p * other.q == other.p * self.q
+
+    def __lt__(self, other):
+        if self.value != other.value:
+            return self.value < other.value
+        return self.p * other.q < other.p * self.q
+
+    def __gt__(self, other):
+        return other < self
+
+
 class _SmallEqualShares(_EqualShares):
     # Not calling _EqualShares.__init__, which builds the numpy arrays; what the shared
     # methods (total_cost, is_exhaustive) and the explanations read is set here. As there,
@@ -86,7 +107,7 @@ class _SmallEqualShares(_EqualShares):
         # As in the numpy engine: a project's price from an earlier round is a lower bound
         # of its price now, so it is re-evaluated only if it could still win (the same
         # projects are evaluated, and explained, by both engines).
-        bound = {pid: Fraction(self.cost[pid], self.weight[pid] * self.total_points[pid])
+        bound = {pid: _Ratio(self.cost[pid], self.weight[pid] * self.total_points[pid])
                  for pid in remaining}
         rnd = 0
         while remaining:
@@ -103,7 +124,7 @@ class _SmallEqualShares(_EqualShares):
                     seen[pid] = None
                     continue
                 seen[pid] = tuple(sorted(poor))
-                rho = bound[pid] = Fraction(owed, self.weight[pid] * points_left * den)
+                rho = bound[pid] = _Ratio(owed, self.weight[pid] * points_left * den)
                 evaluations[pid] = (owed, points_left, poor)
                 if best is None or rho < best:
                     best, tied = rho, [pid]
