@@ -110,24 +110,34 @@ def run(rule_spec: Mapping, instance: Instance, ballots) -> Outcome:
     except ExclusiveGroupsError as error:
         raise RuleSpecError(str(error)) from None
     if rule == "majority-judgement":
-        return __getattr__("majority_judgement")(instance, ballots, tie_break=tie_break,
-                                                 grade_names=spec.get("grades"))
+        return _rule("majority_judgement")(instance, ballots, tie_break=tie_break,
+                                           grade_names=spec.get("grades"))
     if rule.startswith("greedy"):
         return greedy(instance, ballots, tie_break=tie_break, skip=rule != "greedy-no-skip",
                       threshold=spec.get("threshold"), reserve_share=spec.get("reserve_share"),
                       exclusive=exclusive)
-    mes_rule = __getattr__({"mes": "equal_shares", "mes-add1": "equal_shares_add1",
-                            "mes-greedy": "equal_shares_then_greedy"}[rule])
+    mes_rule = _rule({"mes": "equal_shares", "mes-add1": "equal_shares_add1",
+                      "mes-greedy": "equal_shares_then_greedy"}[rule])
     return mes_rule(instance, ballots, satisfaction=satisfaction, tie_break=tie_break,
                     exclusive=exclusive)
 
 
-def __getattr__(name: str):
-    if name not in _LAZY:
+_LOADED: dict = {}
+
+
+def _rule(name: str):
+    # (not through globals(): importing a submodule binds its name in this package, and
+    # majority_judgement is both a module and its rule function)
+    if name not in _LOADED:
+        _LOADED[name] = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    return _LOADED[name]
+
+
+def __getattr__(name: str):  # equal_shares... as before, without importing numpy up front
+    if name not in _LAZY or name == "majority_judgement":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = importlib.import_module(f".{_LAZY[name]}", __name__)
-    return getattr(module, name)
+    return _rule(name)
 
 
-__all__ = ["RULES", "RuleSpecError", "check_rule_spec", "run", "greedy", "equal_shares",
-           "equal_shares_add1", "equal_shares_then_greedy", "majority_judgement"]
+# The other rule functions live in their modules (mes, mes_add1, majority_judgement).
+__all__ = ["RULES", "SATISFACTIONS", "RuleSpecError", "check_rule_spec", "run", "greedy"]
