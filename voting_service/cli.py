@@ -5,6 +5,8 @@ Exit codes are listed in voting_service/commands/common.py.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import sys
 
@@ -18,14 +20,57 @@ from .commands.common import (
     key_dir,
     sessions,
 )
-from .domain import audit, demo, elections
-from .domain import staff as staff_domain
 from .domain.errors import InvalidInput
-from .store.db import make_engine, make_session_factory, transaction
-from .store.migrate import upgrade
 
 
-@click.group(cls=DomainAwareGroup)
+# Start-up: the domain and the store (SQLAlchemy, Alembic) take about a second to import, and
+# database-free commands (`pb tally`) need neither. Modules are therefore loaded when first
+# used, and command groups when first invoked (LazyGroup).
+def _lazy_module(name: str):
+    spec = importlib.util.find_spec(name)
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(name, module)
+    spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def _deferred(module: str, name: str):
+    def call(*args, **kwargs):
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+    return call
+
+
+audit = _lazy_module("voting_service.domain.audit")
+demo = _lazy_module("voting_service.domain.demo")
+elections = _lazy_module("voting_service.domain.elections")
+staff_domain = _lazy_module("voting_service.domain.staff")
+make_engine = _deferred("voting_service.store.db", "make_engine")
+make_session_factory = _deferred("voting_service.store.db", "make_session_factory")
+transaction = _deferred("voting_service.store.db", "transaction")
+upgrade = _deferred("voting_service.store.migrate", "upgrade")
+
+
+class LazyGroup(DomainAwareGroup):
+    """A group whose ``lazy_commands`` (name -> "module:attribute") are imported only when
+    invoked, or listed in the help."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy_commands: dict[str, str] = {}
+
+    def list_commands(self, ctx):
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx, name):
+        if name in self.lazy_commands and name not in self.commands:
+            module, attribute = self.lazy_commands[name].split(":")
+            self.add_command(getattr(importlib.import_module(module, __package__), attribute),
+                             name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup)
 @click.version_option(package_name="voting-service")
 def main():
     """voting-service: the vote of a municipal participatory budget.
@@ -219,18 +264,14 @@ def elections_transition(election_id, target):
     click.echo(f"{election_id}: {status}" + ("" if result.changed else " (already)"))
 
 
-def _register_command_groups() -> None:
-    from .commands.bench import bench
-    from .commands.credentials import credentials
-    from .commands.pb import pb
-    from .commands.record import record, verify
-    from .commands.voters import voters
-
-    for group in (voters, credentials, pb, bench, record, verify):
-        main.add_command(group)
-
-
-_register_command_groups()
+main.lazy_commands.update({
+    "voters": ".commands.voters:voters",
+    "credentials": ".commands.credentials:credentials",
+    "pb": ".commands.pb:pb",
+    "bench": ".commands.bench:bench",
+    "record": ".commands.record:record",
+    "verify": ".commands.record:verify",
+})
 
 if __name__ == "__main__":
     main()

@@ -76,19 +76,3 @@ def test_warszawa_threshold_excludes_low_scores(name):
     below = {pid for pid, s in scores.items() if s < 3000}
     assert below and not below & set(outcome.selected)
     assert all(outcome.explanations[pid].code == "below-threshold" for pid in below)
-
-
-@pytest.mark.parametrize("name", pabulib_params({"Netherlands_Assen_2024.pb",
-                                                  "Poland_Swiecie_2023.pb"}))
-@pytest.mark.parametrize("sequential_runs", [0, 1, 3])
-def test_mes_add1_scan_ahead_in_workers_matches_the_sequential_scan(name, sequential_runs,
-                                                                    monkeypatch):
-    from voting_service.pb.rules import mes
-
-    e = election(name)
-    alone = mes.equal_shares_add1(e.instance, profile(name), workers=1)
-    monkeypatch.setattr(mes, "SEQUENTIAL_RUNS", sequential_runs)
-    ahead = mes.equal_shares_add1(e.instance, profile(name), workers=2)
-    assert ahead.selected == alone.selected
-    assert ahead.details == alone.details
-    assert ahead.to_json() == alone.to_json()

@@ -15,7 +15,6 @@ import click
 
 from ..config import default_database_url
 from ..domain.errors import Conflict, DomainError, NotFound
-from ..store.db import make_engine, make_session_factory
 
 EXIT_VERIFY, EXIT_INPUT, EXIT_NOT_FOUND, EXIT_CONFLICT = 1, 3, 4, 5
 
@@ -26,6 +25,8 @@ def database_url() -> str:
 
 
 def sessions():
+    from ..store.db import make_engine, make_session_factory  # SQLAlchemy: only when needed
+
     return make_session_factory(make_engine(database_url()))
 
 

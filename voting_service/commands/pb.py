@@ -9,8 +9,7 @@ import click
 from ..pb.explain import show
 from ..pb.instance import exact_number
 from ..pb.pabulib import PabulibError, read_pabulib
-from ..pb.rules import RULES, RuleSpecError, run
-from ..pb.rules.mes import SATISFACTIONS
+from ..pb.rules import RULES, SATISFACTIONS, RuleSpecError, run
 from ..pb.tiebreak import DEFAULT_TIE_BREAK, TIE_BREAKS
 
 
@@ -28,19 +27,23 @@ def pb() -> None:
               show_default=True, help="How projects the rule values equally are ordered.")
 @click.option("--threshold", help="Minimum score for greedy-threshold (default: the file's "
                                   "META min_project_score_threshold).")
+@click.option("--reserve-share", help="For greedy-reserve: the share of its cost (e.g. 0.8) "
+                                       "that the money left must cover for the first project "
+                                       "that does not fit to be funded from the reserve.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
-def tally(file, rule, satisfaction, tie_break, threshold, as_json):
+def tally(file, rule, satisfaction, tie_break, threshold, reserve_share, as_json):
     """Tally the votes of a pabulib FILE with a PB rule.
 
     Cumulative and ordinal votes are tallied by their points (ordinal ranks earn k, k-1, ...
-    1 points, k being the META max_length or the longest ballot).
+    1 points, k being the META max_length or the longest ballot). Exclusive groups declared
+    in the file's exclusive_group column apply to every rule that takes them.
     """
     try:
         election = read_pabulib(file)
     except PabulibError as error:
         raise click.ClickException(str(error)) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise click.ClickException(f"{file}: cannot read the file: {error}") from None
+    except OSError as error:
+        raise click.ClickException(f"{file}: cannot read the file: {error.strerror}") from None
     spec = {"rule": rule, "satisfaction": satisfaction, "tie_break": tie_break}
     if rule == "greedy-threshold":
         if threshold is None:
@@ -54,21 +57,28 @@ def tally(file, rule, satisfaction, tie_break, threshold, as_json):
             raise click.UsageError(str(error)) from None
     elif threshold is not None:
         raise click.UsageError("--threshold only applies to --rule greedy-threshold")
+    if reserve_share is not None:
+        spec["reserve_share"] = reserve_share
+    if election.exclusive_groups and rule != "majority-judgement":
+        spec["exclusive"] = election.exclusive_groups
     try:
         outcome = run(spec, election.instance, election.profile())
     except RuleSpecError as error:
         raise click.UsageError(str(error)) from None
+    except ValueError as error:  # numbers the rule cannot compare exactly, and refuses
+        raise click.ClickException(f"{file}: {error}") from None
     if as_json:
         data = {"file": str(file), **outcome.to_json()}
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     names = {pid: row.get("name", "") for pid, row in election.project_rows.items()}
-    click.echo(f"{file}: rule {outcome.rule}, {len(election.votes):,} voters, budget "
+    click.echo(f"{file}: rule {outcome.rule}, {election.num_voters:,} voters, budget "
                f"{show(outcome.budget)}")
     click.echo(f"Selected {len(outcome.selected)} of {len(election.instance)} projects, "
                f"costing {show(outcome.total_cost)}:")
     for pid in outcome.selected:
-        click.echo(f"  + {pid} {names.get(pid, '')}".rstrip())
+        reserve = " (funded from the reserve)" if outcome.pabulib_selected()[pid] == 2 else ""
+        click.echo(f"  + {pid} {names.get(pid, '')}{reserve}".rstrip())
         click.echo(f"      {outcome.explanations[pid].reason}")
     click.echo("Not selected:")
     for pid, explanation in outcome.explanations.items():

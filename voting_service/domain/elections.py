@@ -137,6 +137,12 @@ def _check_question(question: dict, district_keys: set[str]) -> None:
                            "invalid_rule")
     if "projects" in question:
         _check_projects(question["projects"], district_keys, where)
+        known = {project["id"] for project in question["projects"]}
+        for group in rule.get("exclusive", []):
+            for pid in group["precedence"] if isinstance(group, dict) else group:
+                if pid not in known:
+                    raise InvalidInput(f"{where}.rule.exclusive: unknown project {pid!r}",
+                                       "invalid_rule")
 
 
 def _check_projects(projects: list[dict], district_keys: set[str], where: str) -> None:

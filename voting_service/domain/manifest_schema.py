@@ -70,8 +70,16 @@ VOTE_FORMAT = {
     ]
 }
 
-RULE_NAMES = ("greedy", "greedy-no-skip", "greedy-threshold", "mes", "mes-add1", "mes-greedy",
-              "majority-judgement")
+RULE_NAMES = ("greedy", "greedy-no-skip", "greedy-threshold", "greedy-reserve", "mes", "mes-add1",
+              "mes-greedy", "majority-judgement")
+
+# Groups of projects that cannot all be carried out; the PB layer checks the rest.
+EXCLUSIVE_GROUP = {"oneOf": [
+    {"type": "array", "items": KEY, "minItems": 2, "maxItems": 200},
+    {"type": "object", "properties": {"precedence": {"type": "array", "items": KEY,
+                                                      "minItems": 2, "maxItems": 200}},
+     "required": ["precedence"], "additionalProperties": False},
+]}
 
 RULE = {
     "type": "object",
@@ -80,6 +88,8 @@ RULE = {
         "satisfaction": {"enum": ["cost", "cardinality"]},
         "threshold": {"type": "integer", "minimum": 0, "maximum": 10**12},
         "tie_break": {"enum": ["lexicographic", "min-cost", "max-cost"]},
+        "exclusive": {"type": "array", "items": EXCLUSIVE_GROUP, "maxItems": 500},
+        "reserve_share": {"type": "string", "maxLength": 20},
     },
     "required": ["rule"],
     "additionalProperties": False,

@@ -20,6 +20,8 @@ BELOW_THRESHOLD = "below-threshold"
 AFTER_STOP = "after-stop"
 NOT_AFFORDABLE = "not-affordable"
 NO_SUPPORT = "no-support"
+INCOMPATIBLE = "incompatible"  # an exclusive project of the same group was funded first
+FROM_RESERVE = "selected-from-reserve"  # pabulib marks it `selected` = 2
 
 
 def json_number(value: Number | None):
@@ -46,10 +48,11 @@ class Explanation:
     round: int | None = None
     price_per_supporter: Number | None = None
     score: Number | None = None
+    excluded_by: str | None = None
 
     @property
     def selected(self) -> bool:
-        return self.code in (SELECTED, COMPLETION)
+        return self.code in (SELECTED, COMPLETION, FROM_RESERVE)
 
     def to_json(self) -> dict:
         data = {
@@ -62,7 +65,16 @@ class Explanation:
         }
         if self.price_per_supporter is not None:
             data["price_per_supporter_approx"] = round(float(self.price_per_supporter), 2)
+        if self.excluded_by is not None:
+            data["excluded_by"] = self.excluded_by
         return data
+
+
+def incompatible(project_id: str, funded: str, score: Number | None = None) -> Explanation:
+    """Why a project of an exclusive group was dropped: ``funded``, of the same group."""
+    return Explanation(project_id, INCOMPATIBLE, score=score, excluded_by=funded,
+                       reason=f"Not selected: incompatible with project {funded}, selected "
+                              f"before it.")
 
 
 @dataclass
@@ -75,6 +87,11 @@ class Outcome:
     budget: Number
     explanations: dict[str, Explanation]
     details: dict = field(default_factory=dict)
+
+    def pabulib_selected(self) -> dict[str, int]:
+        """The ``selected`` column of pabulib: 1 funded, 2 funded from a reserve, 0 not."""
+        return {pid: (2 if e.code == FROM_RESERVE else 1) if e.selected else 0
+                for pid, e in self.explanations.items()}
 
     def to_json(self) -> dict:
         """A JSON-serialisable dict (exact fractions are written as strings)."""

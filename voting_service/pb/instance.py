@@ -14,30 +14,54 @@ from fractions import Fraction
 Number = int | Fraction
 
 
+# Amounts, points and thresholds are kept below 10**MAX_DIGITS, with at most MAX_DIGITS digits
+# after the decimal point (and denominators below 10**MAX_DIGITS): far beyond any real budget,
+# yet every value stays within the range of the floats the rules use to screen comparisons
+# before confirming them exactly, and "1e999999999" cannot make us build a billion-digit int.
+MAX_DIGITS = 24
+
+
 def exact_number(value: object, *, what: str = "value") -> Number:
     """Return ``value`` as an exact ``int`` or ``Fraction``; raise ``ValueError`` otherwise.
 
     Accepts ints, Fractions, Decimals and decimal strings such as ``"4000.0"``, ``"12,5"`` or
-    ``"1/3"``. Floats and booleans are refused: their binary rounding is not exact.
+    ``"1/3"``. Floats and booleans are refused: their binary rounding is not exact. So are
+    numbers of 10**MAX_DIGITS or more, or with more than MAX_DIGITS decimals.
     """
     if isinstance(value, bool) or isinstance(value, float):
         raise ValueError(f"{what} must be an exact number, not {value!r}")
     if isinstance(value, int):
+        if abs(value) >= 10 ** MAX_DIGITS:
+            raise ValueError(f"{what} is too large: it has {len(str(abs(value)))} digits, "
+                             f"at most {MAX_DIGITS} are accepted")
         return value
     if isinstance(value, Fraction):
-        return int(value) if value.denominator == 1 else value
+        if value.denominator == 1:
+            return exact_number(value.numerator, what=what)
+        if value.denominator >= 10 ** MAX_DIGITS:
+            raise ValueError(f"{what} is too precise: its denominator has more than "
+                             f"{MAX_DIGITS} digits")
+        exact_number(int(value), what=what)  # refuses a too large whole part
+        return value
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"{what} must be a finite number, not {value!r}")
+        if value and value.adjusted() >= MAX_DIGITS:
+            raise ValueError(f"{what} is too large: it has more than {MAX_DIGITS} digits "
+                             f"before the decimal point")
+        _, digits, exponent = value.as_tuple()
+        zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+        if exponent + zeros < -MAX_DIGITS and any(digits):
+            raise ValueError(f"{what} has more than {MAX_DIGITS} digits after the decimal point")
         return exact_number(Fraction(value), what=what)
     if isinstance(value, str):
         text = value.strip().replace(",", ".")
         try:
-            if "/" in text:
-                return exact_number(Fraction(text), what=what)
-            return exact_number(Decimal(text), what=what)
+            number = Fraction(text) if "/" in text else Decimal(text)
         except (InvalidOperation, ValueError, ZeroDivisionError):
-            raise ValueError(f"{what} is not a number: {value!r}") from None
+            shown = value if len(value) <= 40 else value[:40] + "..."
+            raise ValueError(f"{what} is not a number: {shown!r}") from None
+        return exact_number(number, what=what)
     raise ValueError(f"{what} must be an exact number, not {type(value).__name__}")
 
 

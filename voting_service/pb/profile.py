@@ -12,6 +12,8 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from itertools import chain
+from operator import itemgetter
 
 from .instance import Instance, Number, exact_number
 
@@ -45,7 +47,7 @@ class Profile:
     @functools.cached_property
     def is_approval(self) -> bool:
         """True when every ballot gives 0 or 1 point to each project."""
-        return all(points == 1 for ballot in self.counts for _, points in ballot)
+        return set(map(itemgetter(1), chain.from_iterable(self.counts))) <= {1}
 
     def scores(self) -> dict[str, Number]:
         """Total points of every project (its number of votes for approval ballots)."""
@@ -57,12 +59,22 @@ class Profile:
 
     @functools.cached_property
     def _totals(self) -> tuple[dict[str, Number], dict[str, int]]:
+        supporters: dict[str, int] = {pid: 0 for pid in self.instance.ids}
+        # Ballots cast once (most of them in large files) are counted in C.
+        once = Counter(map(itemgetter(0), chain.from_iterable(
+            ballot for ballot, count in self.counts.items() if count == 1)))
+        for pid, count in once.items():
+            supporters[pid] = count
+        for ballot, count in self.counts.items():
+            if count != 1:
+                for pid, _ in ballot:
+                    supporters[pid] += count
+        if self.is_approval:
+            return dict(supporters), supporters
         scores: dict[str, Number] = {pid: 0 for pid in self.instance.ids}
-        supporters = dict(scores)
         for ballot, count in self.counts.items():
             for pid, points in ballot:
                 scores[pid] += points * count
-                supporters[pid] += count
         return scores, supporters
 
 

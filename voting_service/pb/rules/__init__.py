@@ -2,23 +2,32 @@
 
 A rule spec is a dict such as ``{"rule": "mes", "satisfaction": "cost",
 "tie_break": "lexicographic"}``; ``"threshold"`` is required by ``greedy-threshold``;
-``"grades"`` (names, best first) only labels the explanations of ``majority-judgement``.
+``"reserve_share"`` (e.g. ``"0.8"``) by ``greedy-reserve``; ``"grades"`` (names, best first)
+only labels the explanations of ``majority-judgement``. ``"exclusive"`` declares groups of
+mutually exclusive projects (``exclusive.py``) for every rule but majority judgement.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 
+from ..exclusive import Exclusions, ExclusiveGroupsError, check_groups
 from ..explain import Outcome
 from ..instance import Instance, exact_number
 from ..tiebreak import DEFAULT_TIE_BREAK, TIE_BREAKS
 from .greedy import greedy
-from .majority_judgement import majority_judgement
-from .mes import SATISFACTIONS, equal_shares, equal_shares_add1, equal_shares_then_greedy
 
-RULES = ("greedy", "greedy-no-skip", "greedy-threshold", "mes", "mes-add1", "mes-greedy",
-         "majority-judgement")
-_KEYS = {"rule", "satisfaction", "threshold", "tie_break", "grades"}
+# The equal-shares and majority-judgement modules load numpy: they are imported when a rule
+# needs them, so that a greedy tally (and the CLI) starts without it.
+SATISFACTIONS = ("cost", "cardinality")
+_LAZY = {"equal_shares": "mes", "equal_shares_then_greedy": "mes",
+         "equal_shares_add1": "mes_add1", "majority_judgement": "majority_judgement"}
+
+RULES = ("greedy", "greedy-no-skip", "greedy-threshold", "greedy-reserve", "mes", "mes-add1",
+         "mes-greedy", "majority-judgement")
+_KEYS = {"rule", "satisfaction", "threshold", "tie_break", "grades", "exclusive",
+         "reserve_share"}
 
 
 class RuleSpecError(ValueError):
@@ -54,6 +63,29 @@ def check_rule_spec(spec: Mapping) -> dict:
         checked["threshold"] = threshold
     elif "threshold" in spec:
         raise RuleSpecError(f"rule {rule!r} takes no threshold")
+    if rule == "greedy-reserve":
+        if "reserve_share" not in spec:
+            raise RuleSpecError("greedy-reserve needs a reserve_share, e.g. \"0.8\"")
+        try:
+            share = exact_number(spec["reserve_share"], what="reserve_share")
+        except ValueError as error:
+            raise RuleSpecError(str(error)) from None
+        if not 0 < share <= 1:
+            raise RuleSpecError("the reserve_share must be above 0 and at most 1")
+        checked["reserve_share"] = share
+    elif "reserve_share" in spec:
+        raise RuleSpecError(f"rule {rule!r} takes no reserve_share")
+    if "exclusive" in spec:
+        if rule == "majority-judgement":
+            raise RuleSpecError("majority-judgement takes no exclusive groups")
+        try:
+            groups = check_groups(spec["exclusive"])
+        except ExclusiveGroupsError as error:
+            raise RuleSpecError(str(error)) from None
+        if rule.startswith("mes") and any(g["precedence"] for g in groups):
+            raise RuleSpecError("a precedence among exclusive projects applies to the greedy "
+                                "rules only")
+        checked["exclusive"] = groups
     if "grades" in spec:
         grades = spec["grades"]
         if rule != "majority-judgement":
@@ -72,22 +104,40 @@ def run(rule_spec: Mapping, instance: Instance, ballots) -> Outcome:
     """
     spec = check_rule_spec(rule_spec)
     rule, tie_break, satisfaction = spec["rule"], spec["tie_break"], spec["satisfaction"]
-    if rule == "greedy":
-        return greedy(instance, ballots, tie_break=tie_break)
-    if rule == "greedy-no-skip":
-        return greedy(instance, ballots, tie_break=tie_break, skip=False)
-    if rule == "greedy-threshold":
-        return greedy(instance, ballots, tie_break=tie_break, threshold=spec["threshold"])
-    if rule == "mes":
-        return equal_shares(instance, ballots, satisfaction=satisfaction, tie_break=tie_break)
-    if rule == "mes-add1":
-        return equal_shares_add1(instance, ballots, satisfaction=satisfaction, tie_break=tie_break)
-    if rule == "mes-greedy":
-        return equal_shares_then_greedy(instance, ballots, satisfaction=satisfaction,
-                                        tie_break=tie_break)
-    return majority_judgement(instance, ballots, tie_break=tie_break,
-                              grade_names=spec.get("grades"))
+    exclusive = spec.get("exclusive", [])
+    try:
+        Exclusions(instance, exclusive)
+    except ExclusiveGroupsError as error:
+        raise RuleSpecError(str(error)) from None
+    if rule == "majority-judgement":
+        return _rule("majority_judgement")(instance, ballots, tie_break=tie_break,
+                                           grade_names=spec.get("grades"))
+    if rule.startswith("greedy"):
+        return greedy(instance, ballots, tie_break=tie_break, skip=rule != "greedy-no-skip",
+                      threshold=spec.get("threshold"), reserve_share=spec.get("reserve_share"),
+                      exclusive=exclusive)
+    mes_rule = _rule({"mes": "equal_shares", "mes-add1": "equal_shares_add1",
+                      "mes-greedy": "equal_shares_then_greedy"}[rule])
+    return mes_rule(instance, ballots, satisfaction=satisfaction, tie_break=tie_break,
+                    exclusive=exclusive)
 
 
-__all__ = ["RULES", "RuleSpecError", "check_rule_spec", "run", "greedy", "equal_shares",
-           "equal_shares_add1", "equal_shares_then_greedy", "majority_judgement"]
+_LOADED: dict = {}
+
+
+def _rule(name: str):
+    # (not through globals(): importing a submodule binds its name in this package, and
+    # majority_judgement is both a module and its rule function)
+    if name not in _LOADED:
+        _LOADED[name] = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    return _LOADED[name]
+
+
+def __getattr__(name: str):  # equal_shares... as before, without importing numpy up front
+    if name not in _LAZY or name == "majority_judgement":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return _rule(name)
+
+
+# The other rule functions live in their modules (mes, mes_add1, majority_judgement).
+__all__ = ["RULES", "SATISFACTIONS", "RuleSpecError", "check_rule_spec", "run", "greedy"]

@@ -1,5 +1,5 @@
-"""Method of Equal Shares (MES), its one-unit budget-increment completion ("add1") and its
-greedy completion, with exact arithmetic.
+"""Method of Equal Shares (MES) and its greedy completion, with exact arithmetic; the engine
+here also serves the budget-increment completion ("add1", in mes_add1.py).
 
 Every voter starts with an equal share of the budget. In each round, the project that its
 supporters can pay for at the lowest price per unit of satisfaction (``rho``) is funded: each
@@ -31,13 +31,15 @@ from math import lcm
 
 import numpy as np
 
-from ..explain import NO_SUPPORT, NOT_AFFORDABLE, SELECTED, Explanation, Outcome, show
+from ..exclusive import Exclusions
+from ..explain import (INCOMPATIBLE, NO_SUPPORT, NOT_AFFORDABLE, SELECTED, Explanation, Outcome,
+                       incompatible, show)
 from ..instance import Instance, Number
 from ..profile import Profile, as_profile
 from ..tiebreak import DEFAULT_TIE_BREAK, tie_break_key
+from . import SATISFACTIONS
 from .greedy import fill as greedy_fill
 
-SATISFACTIONS = ("cost", "cardinality")
 
 
 @dataclass
@@ -58,6 +60,7 @@ class _Run:
     purchases: list[_Purchase]
     free: list[str]
     unaffordable: dict[str, tuple[int, Fraction]] = field(default_factory=dict)
+    excluded_by: dict[str, str] = field(default_factory=dict)
 
     @property
     def selected(self) -> list[str]:
@@ -79,6 +82,14 @@ class _Evaluation:
     poor: int
     row_group: np.ndarray | None  # scored ballots: the group of each supporting row
 
+    def poor_key(self) -> bytes | None:
+        """The groups that cannot pay the full share, as an order-free key (None when the
+        project is unaffordable)."""
+        if self.rho is None:
+            return None
+        pairs = np.stack([self.levels[:self.poor], self.points[:self.poor]])
+        return pairs[:, np.lexsort(pairs[::-1])].tobytes()
+
 
 # Relative error allowed between a float and the exact budget it approximates. Floats are
 # correctly rounded from the exact values (error < 2**-52 relative), so this is generous.
@@ -88,15 +99,21 @@ _TOLERANCE = 1e-12
 class _EqualShares:
     """Precomputed, reusable state of MES on one instance and profile."""
 
-    def __init__(self, instance: Instance, profile: Profile, satisfaction: str, tie_break: str):
+    def __init__(self, instance: Instance, profile: Profile, satisfaction: str, tie_break: str,
+                 exclusive=()):
         if satisfaction not in SATISFACTIONS:
             raise ValueError(f"unknown satisfaction {satisfaction!r}; expected cost or cardinality")
         self.instance = instance
+        self.exclusive = exclusive
+        Exclusions(instance, exclusive)  # refuses groups naming unknown projects
         self.tie_key = tie_break_key(tie_break, instance)
         # Costs become integers in units of 1/scale of the currency, points integers too
         # (MES is unchanged when all utilities are multiplied by the same constant).
         self.scale = lcm(1, *(Fraction(p.cost).denominator for p in instance.projects))
         self.cost = {p.id: int(p.cost * self.scale) for p in instance.projects}
+        if max(instance.budget * self.scale, *self.cost.values()) >= 10 ** 300:
+            raise ValueError("the costs are too precise for the Method of Equal Shares: over "
+                             "their common denominator, amounts exceed 300 digits")
         self.num_voters = profile.num_voters
         ballots = list(profile.counts.items())
         self.num_rows = len(ballots)
@@ -107,11 +124,14 @@ class _EqualShares:
         flat_row = np.repeat(np.arange(len(ballots), dtype=np.int64), lengths)
         raw_points = [s for b, _ in ballots for _, s in b]
         self.approval = all(s == 1 for s in raw_points)
-        if all(isinstance(s, int) for s in raw_points):
-            flat_points = np.array(raw_points, dtype=np.int64)
-        else:
+        if not all(isinstance(s, int) for s in raw_points):
             point_scale = lcm(*(Fraction(s).denominator for s in raw_points))
-            flat_points = np.array([int(s * point_scale) for s in raw_points], dtype=np.int64)
+            raw_points = [int(s * point_scale) for s in raw_points]
+        # Totals of points are summed in 64-bit integers: refuse what could overflow them.
+        if raw_points and max(raw_points) * profile.num_voters >= 2 ** 62:
+            raise ValueError("the points are too large (or too precise) for the Method of "
+                             "Equal Shares: their totals would exceed 2**62")
+        flat_points = np.array(raw_points, dtype=np.int64)
         mult = np.fromiter((c for _, c in ballots), dtype=np.int64, count=len(ballots))
         order = np.argsort(flat_project, kind="stable")
         bounds = np.searchsorted(flat_project[order], np.arange(len(instance) + 1))
@@ -133,8 +153,13 @@ class _EqualShares:
                 self.total_points[pid] = total
         self.supporters = {pid: int(m.sum()) for pid, m in self.mult.items()}
 
-    def run(self, per_voter_budget: Fraction) -> _Run:
-        """One run of MES where every voter starts with ``per_voter_budget`` (currency units)."""
+    def run(self, per_voter_budget: Fraction, trace: list | None = None) -> _Run:
+        """One run of MES where every voter starts with ``per_voter_budget`` (currency units).
+
+        With a ``trace`` list, appends one entry per round: the winner and, for every project
+        evaluated in the round, which groups could not pay the full share (or None when the
+        project became unaffordable). Two runs with equal traces made the same exact decisions
+        (see mes_add1.py)."""
         start = Fraction(per_voter_budget) * self.scale
         # Budget levels: level k holds level_num[k] * epoch_factor[level_epoch[k]] / self.den
         # (scaled currency): rescaling the common denominator after a purchase only updates
@@ -152,8 +177,14 @@ class _EqualShares:
         self.level_float = np.zeros(1024)
         self.level_float[1] = start.numerator / start.denominator
         self.level = np.ones(self.num_rows, dtype=np.int64)
-        result = _Run([], list(self.free))
-        remaining = set(self.candidates)
+        # Funding a project drops the others of its exclusive group (free ones included).
+        exclusions = Exclusions(self.instance, self.exclusive)
+        result = _Run([], [])
+        for pid in self.free:
+            if not exclusions.is_excluded(pid):
+                result.free.append(pid)
+                exclusions.fund(pid)
+        remaining = set(self.candidates) - set(exclusions.excluded_by)
         bound = {}  # a lower bound on each project's price, as an exactly ordered key
         for p in remaining:
             rho = Fraction(self.cost[p], self.weight[p] * self.total_points[p])
@@ -161,11 +192,13 @@ class _EqualShares:
         rnd = 0
         while remaining:
             rnd += 1
-            best, tied, evaluations = None, [], {}
+            best, tied, evaluations, seen = None, [], {}, {}
             for pid in sorted(remaining, key=lambda p: (bound[p], self.tie_key(p))):
                 if best is not None and bound[pid] > best:
                     break
                 evaluation = self._evaluate(pid)
+                if trace is not None:
+                    seen[pid] = evaluation.poor_key()
                 if evaluation.rho is None:
                     remaining.discard(pid)
                     result.unaffordable[pid] = (rnd, Fraction(evaluation.left, self.den * self.scale))
@@ -179,10 +212,16 @@ class _EqualShares:
                 elif key == best:
                     tied.append(pid)
             if not tied:
+                if trace is not None:
+                    trace.append((None, sorted(seen.items())))
                 break
             winner = min(tied, key=self.tie_key)
+            if trace is not None:
+                trace.append((winner, sorted(seen.items())))
             remaining.discard(winner)
+            remaining.difference_update(exclusions.fund(winner))
             result.purchases.append(self._buy(winner, rnd, evaluations[winner]))
+        result.excluded_by = exclusions.excluded_by
         return result
 
     def _exact(self, levels: np.ndarray) -> np.ndarray:
@@ -291,6 +330,11 @@ class _EqualShares:
         self.den *= factor  # every new budget is an integer over the new denominator
         self.epoch_factor = np.append(self.epoch_factor * factor, np.array([1], dtype=object))
         left = budgets * factor - pay * ev.points[ev.poor:].astype(object)
+        # New levels are numbered in (old level, points) order, not in budget order, so that
+        # a level's number depends only on the decisions that made it (add1 compares them).
+        rich_levels, rich_points = ev.levels[ev.poor:], ev.points[ev.poor:]
+        rank = np.empty(len(left), dtype=np.int64)
+        rank[np.lexsort((rich_points, rich_levels))] = np.arange(len(left))
         first = self.num_levels
         end = self.num_levels = first + len(left)
         if end > len(self.level_float):
@@ -298,11 +342,11 @@ class _EqualShares:
             self.level_num = np.concatenate([self.level_num, np.zeros(size, dtype=object)])
             self.level_epoch = np.concatenate([self.level_epoch, np.zeros(size, dtype=np.int64)])
             self.level_float = np.concatenate([self.level_float, np.zeros(size)])
-        self.level_num[first:end] = left
+        self.level_num[first + rank] = left
         self.level_epoch[first:end] = len(self.epoch_factor) - 1
-        self.level_float[first:end] = (left / self.den).astype(np.float64)
+        self.level_float[first + rank] = (left / self.den).astype(np.float64)
         moved = np.zeros(len(ev.levels), dtype=np.int64)
-        moved[ev.poor:] = np.arange(first, end)
+        moved[ev.poor:] = first + rank
         rows = self.rows[pid]
         if ev.row_group is None:
             mapping = np.arange(end, dtype=np.int64)
@@ -317,10 +361,15 @@ class _EqualShares:
         return self.instance.total_cost(selected)
 
     def is_exhaustive(self, selected: list[str]) -> bool:
-        """No candidate project could be added without exceeding the budget."""
+        """No candidate project could be added without exceeding the budget (or funding two
+        projects of an exclusive group)."""
         left = self.instance.budget - self.total_cost(selected)
+        exclusions = Exclusions(self.instance, self.exclusive)
+        for pid in selected:
+            exclusions.fund(pid)
         chosen = set(selected)
-        return all(self.instance.cost(p) > left for p in self.candidates if p not in chosen)
+        return all(self.instance.cost(p) > left for p in self.candidates
+                   if p not in chosen and not exclusions.is_excluded(p))
 
 
 def _outcome(rule: str, engine: _EqualShares, run: _Run, unit: str, details: dict) -> Outcome:
@@ -340,8 +389,11 @@ def _outcome(rule: str, engine: _EqualShares, run: _Run, unit: str, details: dic
             reason=f"Selected in round {purchase.round}: its {purchase.supporters:,} supporters "
                    f"shared its cost of {show(instance.cost(pid))}, paying {show(purchase.price)} "
                    f"{per}{also}.")
-    for pid in engine.candidates:
+    for pid in engine.candidates + engine.free:
         if pid in explanations:
+            continue
+        if pid in run.excluded_by and pid not in run.unaffordable:
+            explanations[pid] = incompatible(pid, run.excluded_by[pid])
             continue
         rnd, left = run.unaffordable.get(pid, (None, None))
         money = f" had {show(left)} left in total" if left is not None else " could not pay"
@@ -365,122 +417,38 @@ def _no_voters(rule: str, instance: Instance) -> Outcome:
 
 
 def equal_shares(instance: Instance, ballots, *, satisfaction: str = "cost",
-                 tie_break: str = DEFAULT_TIE_BREAK) -> Outcome:
-    """Method of Equal Shares: each voter starts with ``budget / number of voters``."""
+                 tie_break: str = DEFAULT_TIE_BREAK, exclusive=()) -> Outcome:
+    """Method of Equal Shares: each voter starts with ``budget / number of voters``;
+    ``exclusive`` holds checked exclusive groups."""
     profile = as_profile(instance, ballots)
     if profile.num_voters == 0:
         return _no_voters("mes", instance)
-    engine = _EqualShares(instance, profile, satisfaction, tie_break)
+    from .mes_small import make_engine  # which imports this module
+
+    engine = make_engine(instance, profile, satisfaction, tie_break, exclusive)
     share = Fraction(instance.budget) / profile.num_voters
     return _outcome("mes", engine, engine.run(share), satisfaction,
                     {"satisfaction": satisfaction, "budget_per_voter": share})
 
 
-# After this many sequential reruns, add1 evaluates the next increments on all cores.
-SEQUENTIAL_RUNS = 12
-
-
-def equal_shares_add1(instance: Instance, ballots, *, satisfaction: str = "cost",
-                      tie_break: str = DEFAULT_TIE_BREAK, increment: Number = 1,
-                      workers: int | None = None) -> Outcome:
-    """MES completed by raising every voter's starting budget by ``increment`` currency units
-    at a time, rerunning MES each time: it stops with the first outcome that leaves no
-    candidate project affordable within the real budget (exhaustive), or, as soon as an
-    outcome would cost more than the real budget, with the outcome before it.
-
-    The scan is sequential by definition (outcomes are not monotone in the budget), but each
-    rerun is independent: past SEQUENTIAL_RUNS reruns, the next increments are evaluated
-    ahead in worker processes and the results read in order, so the first stopping point is
-    the same as in the sequential scan."""
-    profile = as_profile(instance, ballots)
-    if profile.num_voters == 0:
-        return _no_voters("mes-add1", instance)
-    engine = _EqualShares(instance, profile, satisfaction, tie_break)
-    share = Fraction(instance.budget) / profile.num_voters
-    previous, previous_share, runs = _Run([], list(engine.free)), share, 0
-    while runs < SEQUENTIAL_RUNS:
-        run = engine.run(share)
-        runs += 1
-        verdict = _add1_verdict(engine, run.selected)
-        if verdict == "over":
-            return _add1_outcome(engine, previous, previous_share, satisfaction, runs)
-        if verdict == "exhaustive":
-            return _add1_outcome(engine, run, share, satisfaction, runs)
-        previous, previous_share = run, share
-        share += increment
-    stop, last_share, more = _scan_ahead(engine, share, increment, workers)
-    runs += more
-    if stop == "over":
-        last_share -= increment
-        if last_share < share:  # the very first parallel step overshot
-            return _add1_outcome(engine, previous, previous_share, satisfaction, runs)
-    return _add1_outcome(engine, engine.run(last_share), last_share, satisfaction, runs)
-
-
-def _add1_verdict(engine: _EqualShares, selected: list[str]) -> str:
-    if engine.total_cost(selected) > engine.instance.budget:
-        return "over"
-    return "exhaustive" if engine.is_exhaustive(selected) else "continue"
-
-
-def _add1_outcome(engine, run, share, satisfaction, runs) -> Outcome:
-    return _outcome("mes-add1", engine, run, satisfaction, {
-        "satisfaction": satisfaction, "budget_per_voter": share, "runs": runs})
-
-
-_SCAN_ENGINE: _EqualShares | None = None  # inherited by forked workers
-
-
-def _scan_one(share: Fraction) -> str:
-    return _add1_verdict(_SCAN_ENGINE, _SCAN_ENGINE.run(share).selected)
-
-
-def _scan_ahead(engine: _EqualShares, share: Fraction, increment, workers: int | None):
-    """From `share` on, the first increment whose run is over budget or exhaustive:
-    (verdict, its share, runs evaluated in order up to it)."""
-    import multiprocessing
-    import os
-    from concurrent.futures import ProcessPoolExecutor
-
-    global _SCAN_ENGINE
-    workers = workers or os.cpu_count() or 1
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        runs = 0
-        while True:
-            verdict, runs = _add1_verdict(engine, engine.run(share).selected), runs + 1
-            if verdict != "continue":
-                return verdict, share, runs
-            share += increment
-    _SCAN_ENGINE = engine
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            pending, next_share, runs = [], share, 0
-            while True:
-                while len(pending) < 2 * workers:
-                    pending.append((next_share, pool.submit(_scan_one, next_share)))
-                    next_share += increment
-                current, future = pending.pop(0)
-                runs += 1
-                verdict = future.result()
-                if verdict != "continue":
-                    for _, later in pending:
-                        later.cancel()
-                    return verdict, current, runs
-    finally:
-        _SCAN_ENGINE = None
-
-
 def equal_shares_then_greedy(instance: Instance, ballots, *, satisfaction: str = "cost",
-                             tie_break: str = DEFAULT_TIE_BREAK) -> Outcome:
+                             tie_break: str = DEFAULT_TIE_BREAK, exclusive=()) -> Outcome:
     """MES, then the money left is spent greedily by score on the projects that still fit."""
     profile = as_profile(instance, ballots)
-    outcome = equal_shares(instance, profile, satisfaction=satisfaction, tie_break=tie_break)
+    outcome = equal_shares(instance, profile, satisfaction=satisfaction, tie_break=tie_break,
+                           exclusive=exclusive)
     selected = list(outcome.selected)
     explanations = dict(outcome.explanations)
+    exclusions = Exclusions(instance, exclusive)
+    for pid in selected:
+        exclusions.fund(pid)
     chosen = set(selected)
     rest = [pid for pid in instance.ids if pid not in chosen]
-    greedy_fill(instance, profile, rest, selected, explanations, tie_break=tie_break)
+    greedy_fill(instance, profile, rest, selected, explanations, tie_break=tie_break,
+                exclusions=exclusions)
     for pid in rest:  # keep why MES passed over projects the completion could not fund either
+        if explanations[pid].code == INCOMPATIBLE:
+            continue  # excluded, whatever MES found: that alone explains it
         if not explanations[pid].selected and pid in outcome.explanations:
             first = outcome.explanations[pid]
             explanations[pid] = Explanation(pid, first.code, f"{first.reason} "

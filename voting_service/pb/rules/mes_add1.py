@@ -1,0 +1,98 @@
+"""Method of Equal Shares completed by raising the voters' starting budget ("add1").
+
+Every voter's starting budget is raised by ``increment`` currency units at a time (one unit by
+default), rerunning MES each time: the rule stops with the first outcome that leaves no
+candidate project affordable within the real budget (exhaustive), or, as soon as an outcome
+would cost more than the real budget, with the outcome before it. This is pabutools 1.2.3
+``method_of_equal_shares(..., voter_budget_increment=1)``, step for step.
+
+Why it does not run MES at every step: while the same decisions are taken, everything MES
+computes is an affine function of the starting budget ``b``. A voter's budget starts at ``b``;
+a project's price is (cost - what the supporters who cannot pay the full share have) / (the
+others' satisfaction), affine as long as the same supporters are short; what a supporter has
+left after paying is affine again. Every decision compares two such functions (is a group
+short of the share, can the supporters afford the project, which price is lowest, is a
+project's price from an earlier round, a lower bound, above the best one). Two affine functions
+compare the same way at both ends of an interval only if they do throughout it. So when the
+runs at two steps take exactly the same decisions (their traces are equal: the same winner
+in each round, and for every project evaluated in it, the same short groups or the same
+verdict "unaffordable"), every step between them takes them too and selects the same
+projects. The scan therefore gallops: it tries steps 1, 2, 4, ... ahead while the trace stays
+the same, and bisects back to the first step where it changes. Where the trace changes at
+every step, this is the step-by-step scan, with no extra run.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ..explain import Outcome
+from ..instance import Instance, Number
+from ..profile import as_profile
+from ..tiebreak import DEFAULT_TIE_BREAK
+from .mes import _EqualShares, _no_voters, _outcome, _Run
+from .mes_small import make_engine
+
+
+def equal_shares_add1(instance: Instance, ballots, *, satisfaction: str = "cost",
+                      tie_break: str = DEFAULT_TIE_BREAK, increment: Number = 1,
+                      exclusive=()) -> Outcome:
+    """MES with add1 completion; ``details["runs"]`` counts the MES runs made."""
+    profile = as_profile(instance, ballots)
+    if profile.num_voters == 0:
+        return _no_voters("mes-add1", instance)
+    scan = _Scan(make_engine(instance, profile, satisfaction, tie_break, exclusive),
+                 Fraction(instance.budget) / profile.num_voters, Fraction(increment))
+    run, step = scan.first_stop()
+    return _outcome("mes-add1", scan.engine, run, satisfaction, {
+        "satisfaction": satisfaction, "budget_per_voter": scan.share(step),
+        "runs": scan.runs})
+
+
+class _Scan:
+    def __init__(self, engine: _EqualShares, start: Fraction, increment: Fraction):
+        self.engine, self.start, self.increment = engine, start, increment
+        self.runs = 0
+
+    def share(self, step: int) -> Fraction:
+        return self.start + step * self.increment
+
+    def probe(self, step: int):
+        """(run, trace, verdict) at ``step``: verdict is "over" (costs more than the budget),
+        "exhaustive" or "continue"."""
+        trace: list = []
+        run = self.engine.run(self.share(step), trace)
+        self.runs += 1
+        cost = self.engine.total_cost(run.selected)
+        if cost > self.engine.instance.budget:
+            verdict = "over"
+        elif self.engine.is_exhaustive(run.selected):
+            verdict = "exhaustive"
+        else:
+            verdict = "continue"
+        return run, trace, verdict
+
+    def first_stop(self) -> tuple[_Run, int]:
+        """The outcome of the step-by-step scan and the step it stops at."""
+        run, trace, verdict = self.probe(0)
+        if verdict == "over":  # even the real budget overshoots: nothing but free projects
+            return _Run([], list(self.engine.free)), 0
+        low, low_run, low_trace, jump = 0, run, trace, 1
+        while verdict == "continue":
+            high = low + jump
+            high_run, high_trace, verdict = self.probe(high)
+            if high_trace == low_trace:  # every step up to `high` selects what `low` selects
+                low, low_run, jump = high, high_run, 2 * jump
+                continue
+            while high - low > 1:  # bisect to the first step whose decisions differ
+                middle = (low + high) // 2
+                middle_run, middle_trace, middle_verdict = self.probe(middle)
+                if middle_trace == low_trace:
+                    low, low_run = middle, middle_run
+                else:
+                    high, high_run, high_trace, verdict = (middle, middle_run, middle_trace,
+                                                           middle_verdict)
+            if verdict == "over":
+                return low_run, low
+            low, low_run, low_trace, jump = high, high_run, high_trace, 1
+        return low_run, low
