@@ -23,7 +23,7 @@ from roll_data import write_roll  # noqa: E402
 
 
 def argon2_reference(samples: int = 20) -> float:
-    from voting_service.domain.voter_auth import hash_login_token
+    from voting_service.crypto.login_hash import hash_login_token
 
     started = time.perf_counter()
     for i in range(samples):

@@ -20,8 +20,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from voting_service.letters import (Letter, LetterElection, generate_checkin_key,
-                                    make_checkin_payload, write_letters)
+from voting_service.letters import (Letter, LetterElection, make_checkin_payload,
+                                    new_checkin_secret, write_letters)
 
 ELECTION = LetterElection(
     city="Villeurbanne",
@@ -35,7 +35,7 @@ ELECTION = LetterElection(
 ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 
 
-def letters(count: int, key: bytes):
+def letters(count: int):
     """A synthetic roll, generated lazily like a database cursor would yield it."""
     for number in range(count):
         voter = f"{number:08d}"
@@ -43,7 +43,8 @@ def letters(count: int, key: bytes):
         yield Letter(voter_number=voter, full_name=f"Mme Camille Exemple-{number}",
                      address_lines=[f"{number % 200 + 1} avenue Henri-Barbusse", "69100 VILLEURBANNE"],
                      letter_code=code,
-                     checkin_payload=make_checkin_payload(key, "budget-participatif-2027", voter))
+                     checkin_payload=make_checkin_payload("budget-participatif-2027", voter,
+                                                          new_checkin_secret()))
 
 
 def _cpu_seconds() -> tuple[float, float]:
@@ -58,11 +59,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=500)
     args = parser.parse_args()
-    key = generate_checkin_key()
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as out:
         started, cpu_before = time.perf_counter(), _cpu_seconds()
-        paths = write_letters(ELECTION, letters(args.count, key), Path(out),
+        paths = write_letters(ELECTION, letters(args.count), Path(out),
                               batch_size=args.batch_size, workers=args.workers)
         elapsed, cpu_after = time.perf_counter() - started, _cpu_seconds()
         parent, children = (after - before for after, before in zip(cpu_after, cpu_before))

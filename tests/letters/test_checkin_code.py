@@ -1,40 +1,47 @@
 import base64
 import hashlib
-import hmac
 import re
 
 import pytest
 
 from voting_service.letters.checkin_code import (
-    BAD_MAC, BAD_VERSION, MALFORMED, MAX_PAYLOAD_LENGTH, CheckinCode, InvalidCheckinCode,
-    canonical_voter_number, generate_checkin_key, make_checkin_payload, parse_checkin_payload)
+    BAD_VERSION, MALFORMED, MAX_PAYLOAD_LENGTH, CheckinCode, InvalidCheckinCode,
+    canonical_voter_number, checkin_secret_hash, make_checkin_payload, new_checkin_secret,
+    parse_checkin_payload)
 
-KEY = bytes(range(32))
+SECRET = bytes(range(16))
 QR_ALPHANUMERIC = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 
 
-def _reason(key, payload):
+def _reason(payload):
     with pytest.raises(InvalidCheckinCode) as caught:
-        parse_checkin_payload(key, payload)
+        parse_checkin_payload(payload)
     return caught.value.reason
 
 
 def test_round_trip_and_format():
-    payload = make_checkin_payload(KEY, "bp-2027", "ab-00123")
-    assert re.fullmatch(r"VS1:BP-2027:AB-00123:[A-Z2-7]{26}", payload)
+    payload = make_checkin_payload("bp-2027", "ab-00123", SECRET)
+    assert re.fullmatch(r"VS2:BP-2027:AB-00123:[A-Z2-7]{26}", payload)
     assert set(payload) <= set(QR_ALPHANUMERIC)
-    assert parse_checkin_payload(KEY, payload) == CheckinCode("bp-2027", "AB-00123")
+    assert parse_checkin_payload(payload) == CheckinCode("bp-2027", "AB-00123", SECRET)
+
+
+def test_the_secret_never_shows_in_a_repr():
+    code = parse_checkin_payload(make_checkin_payload("bp-2027", "1", SECRET))
+    assert SECRET.hex() not in repr(code) and str(SECRET) not in repr(code)
+    assert "<secret>" in repr(code)
 
 
 def test_voter_numbers_are_case_insensitive_and_returned_in_upper_case():
-    assert make_checkin_payload(KEY, "bp-2027", "ab-1") == make_checkin_payload(KEY, "bp-2027", "AB-1")
+    assert make_checkin_payload("bp-2027", "ab-1", SECRET) == \
+        make_checkin_payload("bp-2027", "AB-1", SECRET)
     assert canonical_voter_number("aB-9") == "AB-9"
 
 
 def test_longest_ids_fit_the_declared_maximum():
-    payload = make_checkin_payload(KEY, "e" * 64, "V" * 32)
+    payload = make_checkin_payload("e" * 64, "V" * 32, SECRET)
     assert len(payload) == MAX_PAYLOAD_LENGTH
-    assert parse_checkin_payload(KEY, payload) == CheckinCode("e" * 64, "V" * 32)
+    assert parse_checkin_payload(payload) == CheckinCode("e" * 64, "V" * 32, SECRET)
 
 
 @pytest.mark.parametrize("election_id, voter_number", [
@@ -43,24 +50,32 @@ def test_longest_ids_fit_the_declared_maximum():
 ])
 def test_make_refuses_ids_outside_their_syntax(election_id, voter_number):
     with pytest.raises(ValueError):
-        make_checkin_payload(KEY, election_id, voter_number)
+        make_checkin_payload(election_id, voter_number, SECRET)
 
 
-@pytest.mark.parametrize("key", [b"", bytes(31), bytes(33), "x" * 32])
-def test_keys_must_be_32_bytes(key):
+@pytest.mark.parametrize("secret", [b"", bytes(15), bytes(17), "x" * 16, None])
+def test_secrets_are_16_bytes(secret):
     with pytest.raises(ValueError):
-        make_checkin_payload(key, "bp-2027", "1")
-    with pytest.raises(ValueError):
-        parse_checkin_payload(key, "VS1:X")
+        make_checkin_payload("bp-2027", "1", secret)
 
 
-def test_generated_keys_are_fresh_and_sized():
-    first, second = generate_checkin_key(), generate_checkin_key()
-    assert len(first) == 32 and first != second
+def test_drawn_secrets_are_fresh_and_sized():
+    first, second = new_checkin_secret(), new_checkin_secret()
+    assert len(first) == 16 and first != second
 
 
-def test_every_single_character_substitution_is_refused():
-    payload = make_checkin_payload(KEY, "bp-2027", "00123")
+def _changes_are_refused_or_name_another_secret(payload, changed):
+    """A changed payload must never match the letter's stored hash."""
+    original = parse_checkin_payload(payload).secret_hash
+    try:
+        code = parse_checkin_payload(changed)
+    except InvalidCheckinCode:
+        return True
+    return code.secret_hash != original
+
+
+def test_no_single_character_substitution_matches_the_stored_hash():
+    payload = make_checkin_payload("bp-2027", "00123", SECRET)
     alphabet = QR_ALPHANUMERIC + "abcxyz=_é\n"
     tried = 0
     for position, original in enumerate(payload):
@@ -68,61 +83,60 @@ def test_every_single_character_substitution_is_refused():
             if replacement == original:
                 continue
             changed = payload[:position] + replacement + payload[position + 1:]
-            with pytest.raises(InvalidCheckinCode):
-                parse_checkin_payload(KEY, changed)
+            assert _changes_are_refused_or_name_another_secret(payload, changed), changed
             tried += 1
     assert tried == len(payload) * (len(alphabet) - 1)
 
 
-def test_every_deletion_and_insertion_is_refused():
-    payload = make_checkin_payload(KEY, "bp-2027", "00123")
+def test_no_deletion_or_insertion_matches_the_stored_hash():
+    payload = make_checkin_payload("bp-2027", "00123", SECRET)
     for position in range(len(payload)):
-        with pytest.raises(InvalidCheckinCode):
-            parse_checkin_payload(KEY, payload[:position] + payload[position + 1:])
+        assert _changes_are_refused_or_name_another_secret(
+            payload, payload[:position] + payload[position + 1:])
         for extra in "0A-:":
-            with pytest.raises(InvalidCheckinCode):
-                parse_checkin_payload(KEY, payload[:position] + extra + payload[position:])
+            assert _changes_are_refused_or_name_another_secret(
+                payload, payload[:position] + extra + payload[position:])
 
 
-def test_last_mac_character_must_be_canonical_base32():
-    # 26 base32 characters hold 130 bits for a 128-bit MAC: the 2 spare bits must be zero,
-    # otherwise four different payloads would carry the same MAC.
-    payload = make_checkin_payload(KEY, "bp-2027", "00123")
+def test_last_secret_character_must_be_canonical_base32():
+    # 26 base32 characters hold 130 bits for a 128-bit secret: the 2 spare bits must be zero,
+    # otherwise four different payloads would carry the same secret.
+    payload = make_checkin_payload("bp-2027", "00123", SECRET)
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
     last = alphabet.index(payload[-1])
     assert last % 4 == 0
     for spare in (1, 2, 3):
-        assert _reason(KEY, payload[:-1] + alphabet[last + spare]) == MALFORMED
+        assert _reason(payload[:-1] + alphabet[last + spare]) == MALFORMED
 
 
 def test_reasons():
-    payload = make_checkin_payload(KEY, "bp-2027", "00123")
-    assert _reason(bytes(32), payload) == BAD_MAC
-    assert _reason(KEY, "VS2" + payload[3:]) == BAD_VERSION
-    assert _reason(KEY, "VS12" + payload[3:]) == BAD_VERSION
-    assert _reason(KEY, payload.lower()) == MALFORMED
-    assert _reason(KEY, " " + payload) == MALFORMED
-    assert _reason(KEY, "") == MALFORMED
-    assert _reason(KEY, payload + "A" * 200) == MALFORMED
-    assert _reason(KEY, None) == MALFORMED
+    payload = make_checkin_payload("bp-2027", "00123", SECRET)
+    assert _reason("VS1" + payload[3:]) == BAD_VERSION
+    assert _reason("VS12" + payload[3:]) == BAD_VERSION
+    assert _reason(payload.lower()) == MALFORMED
+    assert _reason(" " + payload) == MALFORMED
+    assert _reason("") == MALFORMED
+    assert _reason(payload + "A" * 200) == MALFORMED
+    assert _reason(None) == MALFORMED
 
 
-def test_a_mac_does_not_transfer_to_another_voter_or_election():
-    payload = make_checkin_payload(KEY, "bp-2027", "00123")
-    mac = payload.rsplit(":", 1)[1]
-    assert _reason(KEY, f"VS1:BP-2027:00124:{mac}") == BAD_MAC
-    assert _reason(KEY, f"VS1:BP-2028:00123:{mac}") == BAD_MAC
-    # Moving the boundary between the fields changes the MAC input (length-prefixed fields).
-    shifted = make_checkin_payload(KEY, "bp-2027-0", "0123")
-    assert _reason(KEY, "VS1:BP-2027:0-0123:" + shifted.rsplit(":", 1)[1]) == BAD_MAC
+def test_a_secret_does_not_transfer_to_another_voter_or_election():
+    payload = make_checkin_payload("bp-2027", "00123", SECRET)
+    secret = payload.rsplit(":", 1)[1]
+    stored = parse_checkin_payload(payload).secret_hash
+    assert parse_checkin_payload(f"VS2:BP-2027:00124:{secret}").secret_hash != stored
+    assert parse_checkin_payload(f"VS2:BP-2028:00123:{secret}").secret_hash != stored
+    # Moving the boundary between the fields changes the hash input (length-prefixed fields).
+    assert checkin_secret_hash("bp-2027-0", "0123", SECRET) != \
+        checkin_secret_hash("bp-2027", "0-0123", SECRET)
 
 
 def test_known_vector():
-    # Pins the transcript layout documented in docs/decisions.md; changing it breaks printed letters.
+    # Pins the layout documented in docs/decisions.md; changing it breaks printed letters.
     def lp(data: bytes) -> bytes:
         return len(data).to_bytes(2, "big") + data
 
-    transcript = lp(b"voting_service/checkin-qr") + lp(b"VS1") + lp(b"bp-2027") + lp(b"00123")
-    mac = hmac.new(KEY, transcript, hashlib.sha256).digest()[:16]
-    expected = "VS1:BP-2027:00123:" + base64.b32encode(mac).decode().rstrip("=")
-    assert make_checkin_payload(KEY, "bp-2027", "00123") == expected
+    payload = make_checkin_payload("bp-2027", "00123", SECRET)
+    assert payload == "VS2:BP-2027:00123:" + base64.b32encode(SECRET).decode().rstrip("=")
+    transcript = lp(b"voting_service/checkin-qr/v2") + lp(b"bp-2027") + lp(b"00123") + lp(SECRET)
+    assert parse_checkin_payload(payload).secret_hash == hashlib.sha256(transcript).hexdigest()

@@ -10,7 +10,7 @@ from voting_service.letters import (InvalidCheckinCode, LayoutError, Letter, Let
                                     write_letter_file, write_letters)
 from voting_service.letters.pdf import printable
 
-from .conftest import KEY, MM, ELECTION_ID, make_letter, page_qr_codes, page_texts
+from .conftest import MM, ELECTION_ID, letter_secret, make_letter, page_qr_codes, page_texts
 
 PAGE_HEIGHT_MM = 297
 
@@ -36,15 +36,17 @@ def test_every_qr_code_decodes_to_its_voters_payload(election, tmp_path):
     paths = write_letters(election, iter(letters), tmp_path, batch_size=3)
     decoded = [codes for path in paths for codes in page_qr_codes(path)]
     assert len(decoded) == len(letters)
-    for letter, codes in zip(letters, decoded):
+    for number, (letter, codes) in enumerate(zip(letters, decoded)):
         assert len(codes) == 1, "exactly one QR code per page"
         payload = codes[0].text
         assert payload == letter.checkin_payload
-        code = parse_checkin_payload(KEY, payload)
-        assert (code.election_id, code.voter_number) == (ELECTION_ID, letter.voter_number)
+        code = parse_checkin_payload(payload)
+        assert (code.election_id, code.voter_number, code.secret) == (
+            ELECTION_ID, letter.voter_number, letter_secret(number))
         changed = payload[:-5] + ("A" if payload[-5] != "A" else "B") + payload[-4:]
+        assert parse_checkin_payload(changed).secret_hash != code.secret_hash
         with pytest.raises(InvalidCheckinCode):
-            parse_checkin_payload(KEY, changed)
+            parse_checkin_payload(payload[:-1])
 
 
 def test_the_page_carries_what_the_voter_needs(election, tmp_path):
@@ -180,7 +182,7 @@ def test_a_letter_without_a_code_is_refused_without_leaking_other_fields():
 
 
 def test_the_largest_payload_still_decodes(election, tmp_path):
-    payload = make_checkin_payload(KEY, "e" * 64, "V" * 32)
+    payload = make_checkin_payload("e" * 64, "V" * 32, bytes(range(255, 239, -1)))
     letter = dataclasses.replace(make_letter(1), voter_number="V" * 32, checkin_payload=payload)
     path = tmp_path / "one.pdf"
     write_letter_file(election, [letter], path)

@@ -1,4 +1,9 @@
-"""`voting-service credentials …`: letter codes and invitation letters."""
+"""`voting-service credentials …`: letter codes and invitation letters.
+
+Two paths (docs/decisions.md, "Credential authority and check-in QR v2"): `issue` and
+`reissue` draw the codes on this server; `extract`, then `generate` on the credential
+authority's own machine, then `import`, keep every code off the server.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +14,16 @@ from pathlib import Path
 
 import click
 
+from ..authority.cli import generate_command
+from ..authority.files import AuthorityError, read_json, write_private_json
+from ..domain import credential_authority
 from ..domain import credentials as credentials_domain
 from ..domain import credentials_public, elections
+from ..domain.errors import Conflict, InvalidInput
 from ..store.db import transaction
-from .common import DomainAwareGroup, actor, sessions
+from .common import EXIT_CONFLICT, DomainAwareGroup, actor, sessions
 
 DEFAULT_URL = "http://127.0.0.1:8000/"
-
-
-def _key_dir() -> Path:
-    return Path(os.environ.get("VOTING_KEY_DIR", "keys"))
 
 
 def _online_url(given: str | None) -> str:
@@ -47,7 +52,7 @@ def issue_command(election_id, out_dir, workers, batch_size, online_url):
     with click.progressbar(length=pending, label="Credentials", file=sys.stderr,
                            hidden=not show_bar) as bar:
         report = credentials_domain.issue_credentials(
-            factory, actor(), election_id, Path(out_dir), _key_dir(), _online_url(online_url),
+            factory, actor(), election_id, Path(out_dir), _online_url(online_url),
             workers=workers, chunk_size=batch_size, progress=bar.update)
     for name in report.recovered:
         click.echo(f"Recovered {name}: its credentials were stored before an interruption.")
@@ -66,7 +71,7 @@ def issue_command(election_id, out_dir, workers, batch_size, online_url):
 def reissue_command(election_id, voter_number, out_dir, online_url):
     """Replace a lost letter: revokes the old public credential (audit-logged)."""
     path = credentials_domain.reissue(sessions(), actor(), election_id, voter_number,
-                                      Path(out_dir), _key_dir(), _online_url(online_url))
+                                      Path(out_dir), _online_url(online_url))
     click.echo(f"New letter for {voter_number.upper()}: {path}")
 
 
@@ -77,3 +82,47 @@ def list_command(election_id):
     with transaction(sessions()) as db:
         election = elections.get_election(db, election_id)
         click.echo(json.dumps(credentials_public.listing(db, election)))
+
+
+@credentials.command("extract")
+@click.argument("election_id")
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--reissue", "voter_number", default=None,
+              help="Extract only this voter, whose letter the authority reissues.")
+@click.option("--online-url", default=None, help="Voting address printed on the letters "
+              "(default VOTING_PUBLIC_URL).")
+def extract_command(election_id, out, voter_number, online_url):
+    """Write the roll extract the credential authority prints letters from (names and
+    addresses: the file is readable by its owner only)."""
+    with transaction(sessions()) as db:
+        body = credential_authority.extract(db, election_id, _online_url(online_url),
+                                            voter_number)
+    try:
+        write_private_json(Path(out), body)
+    except AuthorityError as error:
+        raise (Conflict if error.exit_code == EXIT_CONFLICT else InvalidInput)(error.message,
+                                                                               error.code)
+    click.echo(f"{len(body['voters'])} voter(s) extracted to {out}. On the authority's "
+               f"machine: voting-service credentials generate {Path(out).name} --letters DIR "
+               "--public PUBLIC.json --key AUTHORITY.key")
+
+
+@credentials.command("import")
+@click.argument("election_id")
+@click.argument("public_file", type=click.Path(dir_okay=False))
+def import_command(election_id, public_file):
+    """Store the credentials of the authority's signed public file (from `generate`)."""
+    try:
+        body = read_json(Path(public_file), "public file")
+    except AuthorityError as error:
+        raise InvalidInput(error.message, error.code)
+    with transaction(sessions()) as db:
+        report = credential_authority.import_public_file(db, actor(), election_id, body,
+                                                         Path(public_file).name)
+    what = (f"Reissue for {report.reissue_of}" if report.reissue_of
+            else f"{report.imported} credential(s)")
+    click.echo(f"{what} imported. Authority key {report.authority_key}: check it against "
+               "the one the authority gave you.")
+
+
+credentials.add_command(generate_command, "generate")

@@ -1,8 +1,8 @@
 """Server key files in VOTING_KEY_DIR, readable by their owner only.
 
-`load_or_create` is for the operator commands that issue keys (credential issuance creates
-the check-in MAC key); the web application only `load`s, so a worker pointed at the wrong
-folder refuses check-ins instead of silently minting a key no letter carries.
+`load_or_create` is for the operator commands that issue keys (freezing an election creates
+the record signing key); the web application only `load`s, so a worker pointed at the wrong
+folder refuses to sign instead of silently minting a key nobody knows.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ from pathlib import Path
 
 from .errors import Conflict, InvalidInput
 
+# The version 1 check-in QR's MAC key. Letters no longer use it (version 2 carries a secret
+# whose hash is stored with the credential); only the old check-in route still reads it,
+# until that route moves to version 2.
 CHECKIN_KEY = "checkin-mac.key"
 log = logging.getLogger("voting_service")
 

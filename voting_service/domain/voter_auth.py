@@ -27,6 +27,7 @@ import nacl.pwhash
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from ..crypto.login_hash import hash_login_token
 from ..store.models import Election, LoginThrottle, Voter, VoterSession
 from ..store.types import utcnow
 from . import audit, throttle
@@ -37,13 +38,6 @@ ADDRESS_LIMIT = 100          # failed attempts per client address and window
 ADDRESS_WINDOW = timedelta(minutes=10)
 SESSION_LIFETIME = timedelta(minutes=30)
 TOKEN_BYTES = 32
-
-OPSLIMIT = 2                   # argon2id t
-MEMLIMIT = 19 * 1024 * 1024    # argon2id m, bytes (p is 1 in libsodium)
-
-
-def hash_login_token(token: bytes) -> str:
-    return nacl.pwhash.argon2id.str(token, opslimit=OPSLIMIT, memlimit=MEMLIMIT).decode("ascii")
 
 
 _DUMMY = hash_login_token(secrets.token_bytes(TOKEN_BYTES))
