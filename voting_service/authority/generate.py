@@ -18,7 +18,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from .drawing import Drawn, LetterVoter, draw_letters
+from .drawing import Drawn, LetterVoter, Reveal, draw_letters
 from .files import (LIST, AuthorityConflict, AuthorityError, Extract, PublicEntry,
                     parse_extract, public_key_hex, read_json, sign_public_file,
                     write_private_json)
@@ -65,10 +65,10 @@ class _Batch:
     path: Path
 
 
-def _draw(batch: _Batch) -> list[Drawn]:
+def _draw(batch: _Batch, reveal: Reveal | None = None) -> list[Drawn]:
     extract = batch.extract
     return draw_letters(extract.election, extract.fingerprint, extract.template,
-                        batch.voters, batch.path)
+                        batch.voters, batch.path, reveal)
 
 
 def _batches(extract: Extract, letters_dir: Path, batch_size: int) -> list[_Batch]:
@@ -82,7 +82,12 @@ def _batches(extract: Extract, letters_dir: Path, batch_size: int) -> list[_Batc
 
 
 def generate(extract_path: Path, letters_dir: Path, public_path: Path, key_path: Path,
-             workers: int = 1, batch_size: int = 500) -> GenerateReport:
+             workers: int = 1, batch_size: int = 500, *,
+             reveal: Reveal | None = None) -> GenerateReport:
+    """`reveal` (rehearsals only, see `draw_letters`) receives every letter's code and QR
+    payload; it needs `workers=1`, since a callback cannot reach into worker processes."""
+    if reveal is not None and workers != 1:
+        raise ValueError("reveal needs workers=1: the codes are drawn in this process")
     extract = parse_extract(read_json(extract_path, "credential extract"))
     letters_dir, public_path = Path(letters_dir), Path(public_path)
     if not public_path.parent.is_dir():
@@ -99,7 +104,7 @@ def generate(extract_path: Path, letters_dir: Path, public_path: Path, key_path:
     batches = _batches(extract, letters_dir, batch_size)
     try:
         if workers == 1 or len(batches) == 1:
-            drawn = [_draw(batch) for batch in batches]
+            drawn = [_draw(batch, reveal) for batch in batches]
         else:
             with ProcessPoolExecutor(max_workers=workers) as pool:
                 drawn = list(pool.map(_draw, batches))
