@@ -224,9 +224,10 @@ def _register_command_groups() -> None:
     from .commands.credentials import credentials
     from .commands.pb import pb
     from .commands.record import record, verify
+    from .commands.rehearse import rehearse
     from .commands.voters import voters
 
-    for group in (voters, credentials, pb, bench, record, verify):
+    for group in (voters, credentials, pb, bench, record, verify, rehearse):
         main.add_command(group)
 
 
