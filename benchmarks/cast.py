@@ -156,6 +156,29 @@ def timed_casts(api: Api, slug: str, clients: int, work: list[tuple[str, list[by
             "refused_4xx": sum(n for s, n in counts.items() if 400 <= s < 500)}
 
 
+def _start_profiler(path: str | None, pid: int):
+    """py-spy sampling the gunicorn master and its workers (it needs ptrace rights)."""
+    if path is None:
+        return None
+    import shutil
+    import subprocess
+
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    process = subprocess.Popen([spy, "record", "--pid", str(pid), "--subprocesses",
+                                "--format", "raw", "--rate", "200", "-o", path],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)   # let it attach before the clients start
+    return process
+
+
+def _stop_profiler(process) -> None:
+    import signal
+
+    if process is not None:
+        process.send_signal(signal.SIGINT)   # py-spy writes its file on SIGINT
+        process.wait(60)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", default="32",
@@ -167,6 +190,9 @@ def main() -> int:
     parser.add_argument("--database-url", default=None,
                         help="an empty PostgreSQL database (default: a new one, dropped after)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--profile", default=None, metavar="FILE",
+                        help="record the server with py-spy during the timed phases "
+                             "(collapsed stacks, for flame graphs); py-spy must be installed")
     args = parser.parse_args()
     client_counts = [int(c) for c in args.clients.split(",")]
     say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
@@ -210,6 +236,7 @@ def main() -> int:
                 per_request = len(next(iter(devices.values())).questions)
                 say("logging in every voter…")
                 sessions = login_all(api, setup.slug, devices, 8)
+                spy = _start_profiler(args.profile, server.process.pid)
                 for i, clients in enumerate(client_counts):
                     work = [(number, chain[i * args.rounds:(i + 1) * args.rounds])
                             for number, chain in chains.items()]
@@ -224,6 +251,7 @@ def main() -> int:
                                if row["ballots_per_s"] else None)
                     rows.append(row)
                     say(json.dumps(row))
+                _stop_profiler(spy)
         finally:
             revoke_tokens(factory, tokens)
     finally:
