@@ -54,6 +54,43 @@ def _admin(statement: str) -> None:
     engine.dispose()
 
 
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _process_cpu(pid: int) -> float:
+    """User + system CPU seconds of one process (Linux /proc), 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK   # utime, stime
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if ppid == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def cpu_snapshot(server_pid: int, engine) -> tuple[float, float]:
+    """CPU seconds so far of the server (gunicorn master and workers) and of the PostgreSQL
+    backends serving this database: on a shared machine, CPU time per ballot says more than
+    wall time, which other jobs inflate."""
+    app = _process_cpu(server_pid) + sum(_process_cpu(c) for c in _children(server_pid))
+    with engine.connect() as connection:
+        pids = connection.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = "
+                                       "current_database() AND pid <> pg_backend_pid()")
+                                  ).scalars().all()
+    return app, sum(_process_cpu(p) for p in pids)
+
+
 def percentile(sorted_values: list[float], fraction: float) -> float:
     """Nearest-rank percentile of an ascending list."""
     if not sorted_values:
@@ -114,7 +151,7 @@ def login_all(api: Api, slug: str, devices, clients: int) -> dict[str, str]:
 
 
 def timed_casts(api: Api, slug: str, clients: int, work: list[tuple[str, list[bytes]]],
-                sessions: dict[str, str], ballots_per_request: int) -> dict:
+                sessions: dict[str, str], ballots_per_request: int, cpu) -> dict:
     """`clients` threads; each owns some voters and sends their requests in order."""
     shares = [work[i::clients] for i in range(clients)]
     latencies: list[list[float]] = [[] for _ in range(clients)]
@@ -136,18 +173,23 @@ def timed_casts(api: Api, slug: str, clients: int, work: list[tuple[str, list[by
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for thread in threads:
         thread.start()
+    app_before, db_before = cpu()
     start_gate.wait()
     began = time.perf_counter()
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - began
+    app_after, db_after = cpu()
     every = sorted(x for per in latencies for x in per)
     counts: dict[int, int] = {}
     for per in statuses:
         for status, n in per.items():
             counts[status] = counts.get(status, 0) + n
     accepted = counts.get(201, 0)
-    return {"clients": clients, "requests": len(every), "seconds": round(elapsed, 3),
+    ballots = max(1, accepted * ballots_per_request)
+    return {"app_cpu_ms_per_ballot": round((app_after - app_before) * 1000 / ballots, 2),
+            "db_cpu_ms_per_ballot": round((db_after - db_before) * 1000 / ballots, 2),
+            "clients": clients, "requests": len(every), "seconds": round(elapsed, 3),
             "ballots_per_s": round(accepted * ballots_per_request / elapsed, 1),
             "requests_per_s": round(accepted / elapsed, 1),
             "p50_ms": round(percentile(every, 0.50) * 1000, 1),
@@ -241,14 +283,20 @@ def main() -> int:
                     work = [(number, chain[i * args.rounds:(i + 1) * args.rounds])
                             for number, chain in chains.items()]
                     say(f"casting with {clients} clients…")
-                    row = timed_casts(api, setup.slug, clients, work, sessions, per_request)
+                    row = timed_casts(api, setup.slug, clients, work, sessions, per_request,
+                                      lambda: cpu_snapshot(server.process.pid, engine))
                     cores = os.cpu_count() or 1
+                    cpu_ms = row["app_cpu_ms_per_ballot"] + row["db_cpu_ms_per_ballot"]
                     row.update(workers=args.workers, voters=args.voters,
                                verify_ms=round(verify_seconds * 1000, 3),
-                               # server core-time per ballot, in ballot verifications
+                               # core-time per ballot, in ballot verifications: from the
+                               # wall clock (all cores busy), and from the CPU actually used
+                               # by the server and its database backends
                                cost_vs_verify=round(cores / row["ballots_per_s"]
                                                     / verify_seconds, 1)
-                               if row["ballots_per_s"] else None)
+                               if row["ballots_per_s"] else None,
+                               cpu_vs_verify=round(cpu_ms / 1000 / verify_seconds, 1),
+                               load_average=round(os.getloadavg()[0], 1))
                     rows.append(row)
                     say(json.dumps(row))
                 _stop_profiler(spy)

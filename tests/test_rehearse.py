@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
 import zipfile
@@ -88,3 +90,25 @@ def test_bad_usage_exits_2(tmp_path):
                tmp_path)
     assert done.returncode == 2
     assert "at most the 3 online voters" in done.stderr
+
+
+def test_interrupted_rehearsal_stops_its_server(tmp_path):
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    env = {**os.environ, "VOTING_DATABASE_URL": url, "VOTING_MODE": "development",
+           "VOTING_INSTANCE_DIR": str(tmp_path / "instance"),
+           "VOTING_KEY_DIR": str(tmp_path / "keys")}
+    process = subprocess.Popen([sys.executable, "-m", "voting_service.cli", "rehearse",
+                                "--voters", "200", "--in-person", "0", "--revotes", "0",
+                                "--challenges", "0"], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        line = process.stderr.readline()   # "Server on http://127.0.0.1:PORT/, election …"
+        assert line.startswith("Server on http://127.0.0.1:"), line
+        port = int(line.split(":")[2].split("/")[0])
+        process.send_signal(signal.SIGINT)
+        assert process.wait(60) == 130
+    finally:
+        if process.poll() is None:
+            process.kill()
+    with pytest.raises(OSError):   # nobody listens there any more
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()

@@ -10,7 +10,8 @@ real verifier. The server is stopped at the end, also on error or Ctrl-C.
 
 Exit codes: 0 the rehearsal went through and the record verifies; 1 a step was refused,
 a receipt or count did not match, or the record does not verify; 2 bad usage; 5 the
-database holds other elections (without --fresh).
+database holds other elections (without --fresh); 130 interrupted (Ctrl-C or SIGTERM), the
+server stopped all the same.
 """
 
 from __future__ import annotations
@@ -282,6 +283,13 @@ def _rehearse(n_voters, in_person, revotes, challenges, record_path, fresh, clie
                     expected[question].add(tracker)
             with timer.phase("close"):
                 setup.transition("closed")
+        except RehearsalFailed as error:
+            if server.process is not None and server.process.poll() is not None:
+                # The server died under the rehearsal: its log says why.
+                raise RehearsalFailed(f"{error}\nThe server exited with status "
+                                      f"{server.process.returncode}; its log ends with:\n"
+                                      f"{server.log_tail()}") from error
+            raise
         finally:
             server.close()
 
