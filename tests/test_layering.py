@@ -1,5 +1,6 @@
-"""The pure layers (crypto, pb, record, and the credential authority's code) must never import
-the web or storage layers."""
+"""Layering: the pure layers (crypto, pb, record, letters, and the credential authority's
+code) import neither the web nor the storage layer; dependencies point down only:
+web/cli → domain → store."""
 
 import ast
 import pathlib
@@ -14,10 +15,16 @@ ALLOWED_INTERNAL = {
     "crypto": ("voting_service.crypto",),
     "pb": ("voting_service.pb",),
     "record": ("voting_service.record", "voting_service.crypto", "voting_service.pb"),
+    # Letters handle the codes: no logging either, so a code cannot reach a log from there.
+    "letters": ("voting_service.letters",),
     # Runs on the authority's own machine, which holds no database (tests/authority/).
     "authority": ("voting_service.authority", "voting_service.crypto", "voting_service.record",
                   "voting_service.letters"),
 }
+EXTRA_FORBIDDEN = {"letters": {"logging"}}
+# The app factory and the unit of work set up the database sessions; nothing else in web/
+# may reach the store.
+WEB_STORE_EXCEPTIONS = {"__init__.py", "db.py"}
 
 
 def _package_of(path: pathlib.Path, root: pathlib.Path = PACKAGE.parent) -> str:
@@ -56,7 +63,7 @@ def test_pure_layer_imports(layer):
     for path in sorted((PACKAGE / layer).rglob("*.py")):
         for name in _imports(path):
             root = name.split(".")[0]
-            if root in FORBIDDEN_ROOTS:
+            if root in FORBIDDEN_ROOTS or root in EXTRA_FORBIDDEN.get(layer, ()):
                 offenders.append(f"{path.name}: {name}")
             elif name.startswith("<") or (name.startswith("voting_service")
                                           and not name.startswith(ALLOWED_INTERNAL[layer])):
@@ -83,3 +90,30 @@ def test_layering_check_resolves_relative_imports(tmp_path):
     assert _package_of(PACKAGE / "crypto" / "__init__.py") == "voting_service.crypto"
     # The real modules' relative imports are resolved and checked too.
     assert "voting_service.crypto.group" in set(_imports(PACKAGE / "crypto" / "dkg.py"))
+
+
+def _offenders(layer: str, forbidden: tuple[str, ...], exceptions=frozenset()):
+    found = []
+    for path in sorted((PACKAGE / layer).rglob("*.py")):
+        if path.name in exceptions:
+            continue
+        for name in _imports(path):
+            if name.startswith(forbidden) or name.split(".")[0] in forbidden:
+                found.append(f"{path.name}: {name}")
+    return found
+
+
+def test_web_reaches_the_store_only_through_the_domain():
+    assert _offenders("web", ("voting_service.store", "sqlalchemy"),
+                      WEB_STORE_EXCEPTIONS) == []
+
+
+def test_domain_knows_nothing_of_the_web():
+    assert _offenders("domain", ("voting_service.web", "voting_service.cli",
+                                 "voting_service.commands", "flask", "werkzeug")) == []
+
+
+def test_store_imports_no_upper_layer():
+    assert _offenders("store", ("voting_service.web", "voting_service.domain",
+                                "voting_service.cli", "voting_service.commands",
+                                "flask")) == []

@@ -152,7 +152,7 @@ def elections_list(as_json):
     """List elections: id, title, status."""
     with transaction(sessions()) as db:
         rows = [{"id": e.slug, "title": e.title, "status": e.status}
-                for e in elections.list_elections(db)]
+                for e in elections.summaries(db)]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False))
         return

@@ -246,3 +246,17 @@ def test_the_command_runs_without_any_database_code(tmp_path):
          "--letters", str(tmp_path / "letters"), "--public", str(tmp_path / "other.json"),
          "--key", str(tmp_path / "a.key")], capture_output=True, text=True, timeout=300)
     assert again.returncode == 5 and "Error (letters_not_empty)" in again.stderr
+
+
+def test_letters_that_cannot_be_laid_out_are_a_clear_error(tmp_path):
+    extract = write_extract(tmp_path / "extract.json")
+    body = json.loads(extract.read_text())
+    body["letter"]["polling_points"] = [[f"Point {n}", f"{n} rue de la Paix, 45000 Orléans"]
+                                        for n in range(40)]
+    extract.write_text(json.dumps(body))
+    for workers in (1, 2):
+        with pytest.raises(AuthorityError) as caught:
+            generate(extract, tmp_path / "letters", tmp_path / "public.json", tmp_path / "a.key",
+                     workers=workers, batch_size=2)
+        assert caught.value.code == "layout_error"
+        assert not list((tmp_path / "letters").iterdir()) and not (tmp_path / "public.json").exists()

@@ -234,3 +234,33 @@ def test_board_shows_head_ballots_and_small_counts_hidden(client, vote):
     assert [e["type"] for e in page["events"]] == ["manifest", "election_key", "credentials"]
     assert error(client.get(f"/api/v1/elections/{vote.slug}/board/events?start=0")) == \
         (422, "invalid_input")
+
+
+def test_checkin_refusals_name_the_first_visit(client, tokens, vote):
+    voter = vote.voters["V002"]
+
+    def check_in(payload, point="mairie"):
+        return client.post(f"/api/v1/elections/{vote.slug}/checkins",
+                           headers=bearer(tokens["officer"]),
+                           json={"qr_payload": payload, "polling_point": point})
+
+    tampered = voter.qr[:-1] + ("A" if voter.qr[-1] != "A" else "B")
+    assert error(check_in(tampered)) == (422, "invalid_qr")
+    assert error(check_in(voter.qr.replace(vote.slug.upper(), "AUTRE-ELECTION"))) == \
+        (422, "invalid_qr")
+    assert error(check_in("VS1:X:Y:Z")) == (422, "invalid_qr")
+    assert error(check_in(voter.qr, "nulle-part")) == (404, "polling_point_not_found")
+    assert check_in(voter.qr).status_code == 201
+    again = check_in(voter.qr)
+    assert error(again) == (409, "already_checked_in")
+    assert again.get_json()["error"]["details"]["polling_point"] == "Mairie"
+
+
+def test_casting_without_the_record_key_is_refused_without_minting_one(client, vote, app):
+    key_file = app.extensions["voting"]["settings"].key_dir / "record-signing.key"
+    key_file.unlink()
+    headers = login(client, vote)
+    response = cast(client, vote, headers, [vote.online_ballot(vote.voters["V001"], "ville")])
+    assert error(response) == (409, "key_unavailable")
+    assert "/" not in response.get_json()["error"]["message"]
+    assert not key_file.exists()

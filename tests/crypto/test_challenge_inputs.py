@@ -168,10 +168,10 @@ def test_schnorr_challenge_hashes_context_statement_and_commitment(hashed):
 
 def test_an_omitted_statement_element_is_detected(hashed, monkeypatch):
     """The check above fails for a challenge that forgets the public key."""
-    def forgetful(context, public, commitment):
-        return context.copy().point("commitment", commitment).challenge("c")
+    def forgetful(context, public):
+        return context.copy()
 
-    monkeypatch.setattr(schnorr, "_challenge", forgetful)
+    monkeypatch.setattr(schnorr, "_statement", forgetful)
     with pytest.raises(AssertionError):
         _schnorr_case(hashed)
 

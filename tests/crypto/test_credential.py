@@ -102,3 +102,24 @@ def test_derivation_refuses_a_mistyped_code():
     typo = plain[1] + plain[0] + plain[2:] if plain[0] != plain[1] else "2" + plain[1:]
     with pytest.raises(CryptoError):
         derive_credential(typo, b"e")
+
+
+def test_upper_casing_is_ascii_only():
+    """Python's str.upper() maps "ß" to "SS" and "ſ" to "S": non-ASCII letters must stay
+    foreign characters, as in any other implementation of §9."""
+    plain = normalise_letter_code(generate_letter_code(SeededRng(b"ascii")))
+    assert normalise_letter_code(plain.lower()) == plain
+    for lookalike, replaces in (("ſ", "S"), ("ß", "SS"), ("ﬅ", "ST"), ("ｓ", "S"), ("ı", "I")):
+        typed = plain.replace(replaces, lookalike, 1) if replaces in plain else lookalike + plain
+        with pytest.raises(LetterCodeError, match="not used in codes"):
+            normalise_letter_code(typed)
+
+
+def test_exactly_the_listed_separators_are_removed():
+    plain = normalise_letter_code(generate_letter_code(SeededRng(b"separators")))
+    for separator in [" ", "\t", "\r", "\n", "-", "\u2010", "\u2011", "\u2012", "\u2013",
+                      "\u2014", "_", "."]:
+        assert normalise_letter_code(plain[:5] + separator + plain[5:]) == plain
+    for other in ["\u00a0", "\u2015", "\u2212", "\u3000", "\f", "\v", "/", ",", "\u200b"]:
+        with pytest.raises(LetterCodeError):
+            normalise_letter_code(plain[:5] + other + plain[5:])

@@ -320,32 +320,83 @@ def test_election_key_json_must_be_one_polynomial(t, n):
                 ElectionKey.from_json({**doc, "threshold": wrong})
 
 
-def test_combine_refuses_trustees_that_do_not_exist(three_of_five):
+def _plaintexts(points):
+    return [extract_bytes(p) for p in points]
+
+
+def test_combine_is_reachable_only_through_verification():
+    assert not hasattr(threshold, "combine")
+    assert "combine" not in recipes.__all__
+
+
+def test_trustees_that_do_not_exist_are_dropped_and_named(three_of_five):
     key, _, ciphertexts, partials = three_of_five
     outsider = PartialDecryption(6, partials[1].shares)
-    with pytest.raises(PartialDecryptionError) as info:
-        threshold.combine(key, ciphertexts, [partials[1], partials[2], outsider])
-    assert info.value.trustee == 6
-    with pytest.raises(PartialDecryptionError):
-        threshold.combine(key, ciphertexts, [partials[1], partials[2],
-                                             PartialDecryption(0, partials[3].shares)])
+    zero = PartialDecryption(0, partials[3].shares)
+    result = threshold.verify_and_combine(key, E, ciphertexts,
+                                          [partials[1], outsider, partials[2], zero,
+                                           partials[4]], workers=1)
+    assert [e.trustee for e in result.dropped] == [6, 0]
+    assert _plaintexts(result.plaintexts) == [b"ballot %d" % i for i in range(3)]
+    with pytest.raises(NotEnoughSharesError) as info:
+        threshold.verify_and_combine(key, E, ciphertexts, [partials[1], partials[2], outsider],
+                                     workers=1)
+    assert [e.trustee for e in info.value.dropped] == [6]
 
 
 def test_any_t_of_n_trustees_decrypt(three_of_five):
     key, _, ciphertexts, partials = three_of_five
     for trustees in itertools.combinations(range(1, 6), 3):
-        points = threshold.combine(key, ciphertexts, [partials[t] for t in trustees], workers=1)
-        assert [extract_bytes(p) for p in points] == [b"ballot %d" % i for i in range(3)]
+        plaintexts, dropped = threshold.verify_and_combine(
+            key, E, ciphertexts, [partials[t] for t in trustees], workers=1)
+        assert _plaintexts(plaintexts) == [b"ballot %d" % i for i in range(3)] and not dropped
     # More than t works too (Lagrange over the actual set).
-    points = threshold.combine(key, ciphertexts, list(partials.values()), workers=2)
-    assert extract_bytes(points[1]) == b"ballot 1"
+    result = threshold.verify_and_combine(key, E, ciphertexts, list(partials.values()), workers=2)
+    assert extract_bytes(result.plaintexts[1]) == b"ballot 1"
+
+
+def _forged(partial, vector, value):
+    """``partial`` with the share of ``vector`` (component 0) replaced by ``value``·α, its
+    proof left as it was: what a cheating trustee (or relay) would try to slip in."""
+    doc = partial.to_json()
+    doc["shares"][vector][0]["d"] = value.hex()
+    return PartialDecryption.from_json(doc)
+
+
+def test_a_faulty_trustee_is_dropped_and_the_others_decrypt(three_of_five):
+    key, _, ciphertexts, partials = three_of_five
+    # Trustee 2 claims D for vector 1 such that ballot 1 would decrypt to another payload.
+    forged = _forged(partials[2], 1, partials[2].shares[1][0].share + GENERATOR)
+    chosen = [partials[1], forged, partials[3], partials[5]]
+    plaintexts, dropped = recipes.verify_and_combine(key, E, ciphertexts, chosen, workers=1)
+    assert _plaintexts(plaintexts) == [b"ballot %d" % i for i in range(3)]
+    assert [(e.trustee, e.position) for e in dropped] == [(2, 1)]
+    # Had the forged share been combined unverified, ballot 1 would have changed.
+    tampered = threshold._combine(key, ciphertexts, [partials[1], forged, partials[3]])
+    assert tampered[1] != plaintexts[1]
+
+
+def test_fewer_than_t_honest_trustees_is_an_error_naming_the_faulty_ones(three_of_five):
+    key, trustees, ciphertexts, partials = three_of_five
+    wrong = threshold.partially_decrypt(dkg.TrusteeKey(4, trustees[3].share + Scalar(1), key),
+                                        E, ciphertexts, SeededRng(b"w4"), workers=1)
+    forged = _forged(partials[2], 2, partials[2].shares[2][0].share + GENERATOR)
+    with pytest.raises(NotEnoughSharesError) as info:
+        recipes.verify_and_combine(key, E, ciphertexts, [partials[1], forged, wrong, partials[5]],
+                                   workers=1)
+    assert [(e.trustee, e.position) for e in info.value.dropped] == [(2, 2), (4, 0)]
+    assert "trustee 2" in str(info.value) and "trustee 4" in str(info.value)
+    with pytest.raises(NotEnoughSharesError) as info:   # honest but too few
+        recipes.verify_and_combine(key, E, ciphertexts, [partials[1], partials[5]], workers=1)
+    assert info.value.dropped == ()
 
 
 def test_t_minus_one_trustees_cannot_decrypt(three_of_five):
     key, _, ciphertexts, partials = three_of_five
     for pair in itertools.combinations(range(1, 6), 2):
         with pytest.raises(NotEnoughSharesError):
-            threshold.combine(key, ciphertexts, [partials[t] for t in pair])
+            threshold.verify_and_combine(key, E, ciphertexts, [partials[t] for t in pair],
+                                         workers=1)
         # Interpolating over too few shares gives a wrong key share, hence no plaintext.
         weights = threshold.lagrange_coefficients(pair)
         ct = ciphertexts[0][0]
@@ -369,9 +420,9 @@ def test_a_partial_decryption_with_a_wrong_share_is_rejected_and_attributed(thre
     with pytest.raises(PartialDecryptionError) as info:
         threshold.verify_partial_decryption(key, E, ciphertexts, partial)
     assert info.value.trustee == 4 and info.value.position == 0
-    with pytest.raises(PartialDecryptionError) as info:
+    with pytest.raises(NotEnoughSharesError) as info:
         recipes.verify_and_combine(key, E, ciphertexts, [partial], workers=1)
-    assert info.value.trustee == 4
+    assert [e.trustee for e in info.value.dropped] == [4]
 
 
 @given(st.integers(min_value=0, max_value=2), st.integers(min_value=0, max_value=1),
@@ -409,7 +460,8 @@ def test_a_partial_decryption_for_other_ciphertexts_or_election_fails(three_of_f
 def test_duplicate_trustees_cannot_stand_in_for_a_threshold(three_of_five):
     key, _, ciphertexts, partials = three_of_five
     with pytest.raises(ParameterError):
-        threshold.combine(key, ciphertexts, [partials[1], partials[1], partials[2]])
+        threshold.verify_and_combine(key, E, ciphertexts,
+                                     [partials[1], partials[1], partials[2]])
 
 
 def test_decryption_share_json_refuses_the_identity(three_of_five):

@@ -12,7 +12,7 @@ from voting_service.crypto import recipes
 from voting_service.crypto.credential import derive_credential, generate_letter_code
 from voting_service.crypto.dkg import ElectionKey
 from voting_service.crypto.errors import (CryptoError, InvalidProofError, InvalidSignatureError,
-                                          PartialDecryptionError)
+                                          NotEnoughSharesError, PartialDecryptionError)
 from voting_service.crypto.group import Point, Scalar
 from voting_service.crypto.rng import SeededRng
 from voting_service.crypto.threshold import PartialDecryption
@@ -46,7 +46,8 @@ def test_end_to_end_tally(election):
         recipes.verify_shuffle(key, E, current, shuffled, proof, workers=1)
         current = shuffled
     partials = [recipes.partially_decrypt(t, E, current, rng, workers=1) for t in trustees[1:]]
-    points = recipes.verify_and_combine(key, E, current, partials, workers=1)
+    points, dropped = recipes.verify_and_combine(key, E, current, partials, workers=1)
+    assert dropped == ()
     assert sorted(recipes.decode_plaintext(p) for p in points) == [b"choice %d" % i for i in range(4)]
 
 
@@ -132,9 +133,15 @@ def test_verify_and_combine_names_a_cheating_trustee(election):
     good = recipes.partially_decrypt(trustees[0], E, cts, rng)
     doc = recipes.partially_decrypt(trustees[2], E, cts, rng).to_json()
     doc["shares"][0][0]["d"] = good.shares[0][0].share.hex()
-    with pytest.raises(PartialDecryptionError) as info:
+    with pytest.raises(NotEnoughSharesError) as info:
         recipes.verify_and_combine(key, E, cts, [good, PartialDecryption.from_json(doc)])
-    assert info.value.trustee == 3
+    (error,) = info.value.dropped
+    assert isinstance(error, PartialDecryptionError) and error.trustee == 3
+    second = recipes.partially_decrypt(trustees[1], E, cts, rng)
+    plaintexts, dropped = recipes.verify_and_combine(
+        key, E, cts, [good, PartialDecryption.from_json(doc), second])
+    assert [e.trustee for e in dropped] == [3]
+    assert recipes.decode_plaintext(plaintexts[0]) == b"\x01\x00\x01"
 
 
 def test_bench_command_reports_every_recipe_against_the_floor():

@@ -1,20 +1,25 @@
 """The stored test vectors equal what the code computes, and verify through the public API."""
 
+import hashlib
 import importlib.util
 import json
 import pathlib
+import struct
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from voting_service.crypto import disjunctive, dkg, recipes, shuffle, signature, threshold
 from voting_service.crypto.credential import derive_credential
 from voting_service.crypto.elgamal import Ciphertext, vector_from_json
+from voting_service.crypto.embedding import embed_bytes
 from voting_service.crypto.errors import (CeremonyAuthenticationError, CryptoError, DecodingError,
                                           InvalidProofError, InvalidShuffleError,
-                                          InvalidSignatureError, LetterCodeChecksumError,
-                                          LetterCodeError, PartialDecryptionError)
-from voting_service.crypto.group import Point, Scalar
+                                          LetterCodeChecksumError, LetterCodeError,
+                                          PartialDecryptionError)
+from voting_service.crypto.group import ORDER, Point, Scalar
+from voting_service.record.canonical import canonical_bytes
 
 VECTORS = pathlib.Path(__file__).resolve().parent.parent / "vectors"
 
@@ -56,10 +61,12 @@ def test_credential_vectors():
         c = derive_credential(case["typed"], election)
         assert (c.code, c.login_token.hex(), c.secret.hex(), c.public.hex()) == (
             case["normalised"], case["login_token"], case["secret"], case["public_credential"])
+    assert derive_credential(v["separated"]["typed"], election).code == v["separated"]["normalised"]
     for case in v["rejected"]:
         expected = LetterCodeChecksumError if case["error"] == "checksum" else LetterCodeError
-        with pytest.raises(expected):
+        with pytest.raises(expected) as info:
             derive_credential(case["typed"], election)
+        assert type(info.value) is expected, case
 
 
 def test_ballot_vector_verifies():
@@ -92,7 +99,8 @@ def test_ceremony_vectors_verify():
     assert key.to_json() == v["election_key"]
     ciphertexts = [vector_from_json(c) for c in v["ciphertexts"]]
     partials = [threshold.PartialDecryption.from_json(p) for p in v["partial_decryptions"]]
-    points = recipes.verify_and_combine(key, election, ciphertexts, partials, workers=1)
+    points, dropped = recipes.verify_and_combine(key, election, ciphertexts, partials, workers=1)
+    assert dropped == ()
     assert [recipes.decode_plaintext(p).hex() for p in points] == v["plaintexts"]
 
 
@@ -152,24 +160,66 @@ def _reject(case):
     return info.value
 
 
+#: The kinds of negative case and the error class each must raise (the code is checked too).
 EXPECTED_ERRORS = {
-    "signature": InvalidSignatureError, "ballot": InvalidProofError,
+    "signature": CryptoError, "ballot": CryptoError,
     "range_proof": InvalidProofError, "partial_decryption": PartialDecryptionError,
     "election_key": DecodingError, "announcements": CeremonyAuthenticationError,
     "envelope": CeremonyAuthenticationError, "shuffle": InvalidShuffleError,
 }
 
 
-def test_negative_vectors_are_rejected():
+def _error_classes(base=CryptoError):
+    yield base
+    for sub in base.__subclasses__():
+        yield from _error_classes(sub)
+
+
+def test_negative_vectors_are_rejected_with_their_code():
     cases = load("negative")["cases"]
     assert {c["kind"] for c in cases} == set(EXPECTED_ERRORS)
+    codes = {cls.code for cls in _error_classes()}
     for case in cases:
         error = _reject(case)
         assert isinstance(error, EXPECTED_ERRORS[case["kind"]]), (case["reason"], error)
+        assert case["code"] in codes and error.code == case["code"], (case["reason"], error)
         if "dealer" in case:
             assert error.dealer == case["dealer"]
         if "trustee" in case:
             assert (error.trustee, error.position) == (case["trustee"], case["position"])
+    assert {"non_canonical_scalar", "identity_point", "invalid_point", "decoding_error",
+            "bad_proof", "bad_signature"} <= {c["code"] for c in cases}
+
+
+def test_every_failure_code_is_distinct_and_documented():
+    classes = list(_error_classes())
+    assert len({cls.code for cls in classes}) == len(classes)
+    protocol = (VECTORS.parent.parent / "docs" / "protocol.md").read_text(encoding="utf-8")
+    appendix = protocol[protocol.index("## Appendix B"):]
+    for cls in classes:
+        assert f"`{cls.code}`" in appendix, cls.code
+
+
+def test_combination_drops_the_faulty_trustee():
+    v = load("ceremony")
+    election = bytes.fromhex(v["election"])
+    key = dkg.ElectionKey.from_json(v["election_key"])
+    ciphertexts = [vector_from_json(c) for c in v["ciphertexts"]]
+    by_trustee = {p["trustee"]: p for p in v["partial_decryptions"]}
+    by_trustee[2] = v["faulty_partial_decryption"]
+    for case in v["combinations"]:
+        partials = [threshold.PartialDecryption.from_json(by_trustee[t]) for t in case["trustees"]]
+        if "error" in case:
+            with pytest.raises(CryptoError) as info:
+                recipes.verify_and_combine(key, election, ciphertexts, partials, workers=1)
+            assert info.value.code == case["error"]
+            dropped = info.value.dropped
+        else:
+            points, dropped = recipes.verify_and_combine(key, election, ciphertexts, partials,
+                                                         workers=1)
+            assert [[q.hex() for q in p] for p in points] == case["plaintext_points"]
+            assert case["plaintext_points"] == v["plaintext_points"]
+        assert [{"trustee": e.trustee, "position": e.position} for e in dropped] == case["dropped"]
 
 
 def test_vector_intermediates_are_consistent():
@@ -186,3 +236,139 @@ def test_vector_intermediates_are_consistent():
     s = load("shuffle")
     assert s["commitment_chain"][0] == s["h"] and s["commitment_chain"][1:] == s["proof"]["chain"]
     assert sorted(s["prover"]["permutation"]) == list(range(len(s["inputs"])))
+
+
+# --- hedged nonces (§6.6), recomputed with hashlib from the spec alone ---------------------
+
+def _item(tag: int, label: str, value: bytes) -> bytes:
+    return (bytes([tag]) + struct.pack(">I", len(label)) + label.encode()
+            + struct.pack(">Q", len(value)) + value)
+
+
+def _stream(random_hex: str, secrets_hex: list[str], statement_hex: str, length: int) -> bytes:
+    n = (_item(1, "domain", b"voting_service/v1/nonce")
+         + _item(2, "random", bytes.fromhex(random_hex))
+         + _item(8, "secret", b"".join(bytes.fromhex(x) for x in secrets_hex))
+         + _item(2, "statement", bytes.fromhex(statement_hex)))
+    out = b""
+    while len(out) < length:
+        out += hashlib.sha512(n + _item(0x10, "nonce", struct.pack(">Q", len(out) // 64))).digest()
+    return out[:length]
+
+
+def _wide(data: bytes) -> str:
+    return (int.from_bytes(data, "little") % ORDER).to_bytes(32, "little").hex()
+
+
+def _statement_digest(purpose: str, *items: bytes) -> str:
+    data = _item(1, "domain", f"voting_service/v1/{purpose}".encode()) + b"".join(items)
+    return hashlib.sha512(data + _item(0x10, "nonce", struct.pack(">Q", 0))).hexdigest()
+
+
+def test_signature_nonce_is_hedged_as_specified():
+    v = load("signature")
+    assert v["purpose"] == "signature"
+    assert v["nonce_statement"] == _statement_digest(
+        v["purpose"], _item(2, "election", bytes.fromhex(v["election"])),
+        _item(6, "public_key", bytes.fromhex(v["public_key"])),
+        _item(2, "message", bytes.fromhex(v["message"])))
+    stream = _stream(v["nonce_random"], [v["secret_key"]], v["nonce_statement"], 64)
+    assert _wide(stream) == v["nonce"]
+
+
+def test_ballot_nonces_are_hedged_as_specified():
+    v = load("ballot")
+    ciphertexts = b"".join(bytes.fromhex(c[k]) for c in v["ballot"]["ciphertexts"]
+                           for k in ("alpha", "beta"))
+    assert v["proof_nonce_statement"] == _statement_digest(
+        "ballot/encryption-proof", _item(2, "election", bytes.fromhex(v["election"])),
+        _item(6, "public_key", bytes.fromhex(v["public_key"])),
+        _item(6, "credential", bytes.fromhex(v["credential"])),
+        _item(3, "question", v["question"].encode()), _item(7, "ciphertexts", ciphertexts))
+    stream = _stream(v["proof_nonce_random"], v["randomness"], v["proof_nonce_statement"],
+                     64 * v["width"])
+    assert [_wide(stream[64 * k:64 * k + 64]) for k in range(v["width"])] == v["proof_nonces"]
+    assert v["signature_purpose"] == "signature"
+    assert v["signature_nonce_statement"] == _statement_digest(
+        "signature", _item(2, "election", bytes.fromhex(v["election"])),
+        _item(6, "public_key", bytes.fromhex(v["credential"])),
+        _item(2, "message", bytes.fromhex(v["signed_message"])))
+    stream = _stream(v["signature_nonce_random"], [v["credential_secret"]],
+                     v["signature_nonce_statement"], 64)
+    assert _wide(stream) == v["signature_nonce"]
+
+
+def test_range_partial_decryption_and_shuffle_nonces_come_from_the_stream():
+    r = load("range_proof")
+    for case in r["cases"]:
+        value = case["value"].to_bytes(32, "little").hex()
+        stream = _stream(case["nonce_random"], [case["randomness"], value],
+                         case["nonce_statement"], 64)
+        assert _wide(stream) == case["true_branch_nonce"]
+    c = load("ceremony")
+    for trustee in c["partial_decryption_proofs"]:
+        secret = c["trustee_secret_shares"][trustee["trustee"] - 1]
+        rows = trustee["components"]
+        stream = _stream(trustee["nonce_random"], [secret], trustee["nonce_statement"],
+                         64 * len(rows))
+        assert [_wide(stream[64 * i:64 * i + 64]) for i in range(len(rows))] == \
+            [row["nonce"] for row in rows]
+    s = load("shuffle")
+    prover = s["prover"]
+    stream = _stream(prover["nonce_random"], [], prover["nonce_statement"], 24 + 64)
+    # Fisher–Yates for N = 4 reads three 8-byte values first (none rejected here), so the
+    # first re-encryption randomness is the wide reduction of stream bytes 24 … 87.
+    assert s["count"] == 4 and _wide(stream[24:88]) == prover["reencryption_randomness"][0][0]
+    permutation = list(range(4))
+    for step, i in enumerate((3, 2, 1)):   # j = random_below(i + 1)
+        j = int.from_bytes(stream[8 * step:8 * step + 8], "big") % (i + 1)
+        permutation[i], permutation[j] = permutation[j], permutation[i]
+    assert permutation == prover["permutation"]
+    assert prover["permutation"] != list(range(s["count"]))
+
+
+def test_manifest_fingerprint_vector():
+    v = load("manifest")
+    canonical = canonical_bytes(v["manifest"])
+    assert canonical.hex() == v["canonical_hex"]
+    assert canonical.decode("utf-8") == v["canonical"]
+    assert hashlib.sha256(canonical).hexdigest() == v["fingerprint"]
+    # The object has the keys §9 lists, and the vector exercises each escaping rule.
+    manifest = v["manifest"]
+    assert set(manifest) == {"version", "id", "title", "city", "starts_at", "ends_at",
+                             "districts", "polling_points", "questions"}
+    assert set(manifest["questions"][0]) == {"id", "title", "district", "budget", "currency",
+                                             "format", "rule", "projects"}
+    assert set(manifest["questions"][0]["projects"][0]) == {
+        "id", "title", "summary", "cost", "category", "district", "external_ref"}
+    text = v["canonical"]
+    for written in ('\\"', "\\\\", "\\t", "\\n", "\\b", "\\f", "\\r", "\\u001f", "/", "\x7f",
+                    "\u2028", "🌳", "è"):
+        assert written in text, written
+    assert text.startswith('{"city":"Évry","districts":[{"id":"nord"')
+
+
+def test_elgamal_vector_says_what_its_fields_are():
+    v = load("elgamal")
+    message = Point.from_hex(v["message"])
+    assert embed_bytes(bytes.fromhex(v["message_payload"]), 1) == (message,)
+    y, x = Point.from_hex(v["public_key"]), Scalar.from_hex(v["secret_key"])
+    ct, again = Ciphertext.from_json(v["ciphertext"]), Ciphertext.from_json(v["reencrypted"])
+    r, r2 = Scalar.from_hex(v["randomness"]), Scalar.from_hex(v["reencryption_randomness"])
+    assert ct == Ciphertext(Point.base_mul(r), message + y * r)
+    assert again == Ciphertext(ct.alpha + Point.base_mul(r2), ct.beta + y * r2)
+    total = Ciphertext.from_json(v["sum"])
+    assert total == Ciphertext(ct.alpha + again.alpha, ct.beta + again.beta)
+    assert total.beta - total.alpha * x == message + message
+    assert total.alpha == Point.base_mul(r + r + r2)
+
+
+def test_share_envelopes_are_ciphertext_then_tag():
+    v = load("ceremony")
+    for detail, share in zip(v["envelope_details"], v["encrypted_shares"]):
+        ct = bytes.fromhex(share["ciphertext"])
+        assert len(ct) == 48 and ct[32:].hex() == detail["tag"]
+        aead = ChaCha20Poly1305(bytes.fromhex(detail["aead_key"]))
+        plaintext = aead.decrypt(bytes(12), ct[:32] + bytes.fromhex(detail["tag"]),
+                                 bytes.fromhex(detail["binding"]))
+        assert plaintext.hex() == detail["plaintext"]

@@ -11,11 +11,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.authority.helpers import read_letters
+from tests.factories import advance
 from tests.domain.test_credentials import database_text
 from tests.voters_helpers import HEADER, ROWS, birth, import_text, make_election
-from voting_service.authority.files import read_json, write_private_json
+from voting_service.authority.files import (PublicEntry, read_json, sign_public_file,
+                                            write_private_json)
 from voting_service.authority.generate import generate
-from voting_service.crypto.credential import derive_credential
+from voting_service.crypto.credential import derive_credential, generate_letter_code
 from voting_service.domain import (credential_authority, credentials, elections, register,
                                    voter_auth, voter_roll)
 from voting_service.domain.errors import Conflict, InvalidInput
@@ -64,7 +66,7 @@ def _frozen_roll(factory):
     slug = make_election(factory, status="draft")
     import_text(factory, slug, HEADER + ROWS)
     with transaction(factory) as db:
-        elections.transition(db, "t", slug, "frozen")
+        advance(db, slug, "frozen")
     return slug
 
 
@@ -245,7 +247,7 @@ def test_a_reissue_replaces_the_credential_and_both_letters_part(factory, import
 def test_a_reissue_once_open_goes_into_the_record_signed(factory, imported):
     slug, authority, _report, _public, _outcome, tmp_path = imported
     with transaction(factory) as db:
-        elections.transition(db, "t", slug, "open")
+        advance(db, slug, "open")
     _new_report, new_public = _reissue(factory, slug, authority, tmp_path, "V001")
     _import(factory, slug, new_public)
     election, rows = _rows(factory, slug)
@@ -268,7 +270,7 @@ def test_no_reissue_after_check_in_or_close(factory, imported):
     slug, authority, _report, _public, _outcome, tmp_path = imported
     _r, public = _reissue(factory, slug, authority, tmp_path, "V004")
     with transaction(factory) as db:
-        elections.transition(db, "t", slug, "open")
+        advance(db, slug, "open")
         election = elections.get_election(db, slug)
         voter = db.query(Voter).filter_by(election_id=election.id, voter_number="V004").one()
         register.check_in(db, election, voter.id, "mairie", "officer:a")
@@ -278,5 +280,55 @@ def test_no_reissue_after_check_in_or_close(factory, imported):
     _refused(factory, slug, public, Conflict, "already_checked_in")
     _r, public = _reissue(factory, slug, authority, tmp_path, "V001", "v1.json")
     with transaction(factory) as db:
-        elections.transition(db, "t", slug, "closed")
+        advance(db, slug, "closed")
     _refused(factory, slug, public, Conflict, "cannot_issue")
+
+
+def _authority_key(authority: Authority) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(authority.key.read_bytes())
+
+
+def test_signed_files_must_still_fit_the_roll(factory, imported):
+    """Even files the authority did sign are checked against the roll."""
+    slug, authority, _report, public, _outcome, tmp_path = imported
+    key = _authority_key(authority)
+    body = json.loads(public.read_text())
+    entries = {e["voter_number"]: e for e in body["credentials"]}
+    with transaction(factory) as db:
+        fingerprint = bytes.fromhex(elections.get_election(db, slug).fingerprint)
+
+    def entry(number, credential, questions):
+        e = entries[number]
+        return PublicEntry(number, credential, questions, e["login_hash"], e["checkin_hash"])
+
+    path = tmp_path / "signed.json"
+    # A reissue whose new credential is another voter's.
+    path.write_text(json.dumps(sign_public_file(
+        key, slug, fingerprint, [entry("V001", entries["V004"]["credential"],
+                                       entries["V001"]["questions"])],
+        entries["V001"]["credential"])))
+    _refused(factory, slug, path, InvalidInput, "credential_reused")
+    # A reissue for other questions than the voter's.
+    path.write_text(json.dumps(sign_public_file(
+        key, slug, fingerprint,
+        [entry("V004", derive_credential(generate_letter_code(), fingerprint).public.hex(),
+               ["gare", "ville"])],
+        entries["V004"]["credential"])))
+    _refused(factory, slug, path, Conflict, "roll_changed")
+
+
+def test_a_signed_list_naming_someone_off_the_roll_is_refused(factory, tmp_path):
+    slug = _frozen_roll(factory)
+    authority = Authority(tmp_path / "a")
+    _report, public = authority.generate(_extract(factory, slug, tmp_path / "e.json"))
+    body = json.loads(public.read_text())
+    with transaction(factory) as db:
+        fingerprint = bytes.fromhex(elections.get_election(db, slug).fingerprint)
+    entries = [PublicEntry(e["voter_number"], e["credential"], e["questions"], e["login_hash"],
+                           e["checkin_hash"]) for e in body["credentials"]]
+    entries[0] = PublicEntry("V999", *[getattr(entries[0], f) for f in
+                                       ("credential", "questions", "login_hash", "checkin_hash")])
+    path = tmp_path / "signed.json"
+    path.write_text(json.dumps(sign_public_file(_authority_key(authority), slug, fingerprint,
+                                                entries, None)))
+    _refused(factory, slug, path, InvalidInput, "unknown_voters")

@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from tests.factories import advance
 from tests.letters.conftest import page_qr_codes, page_texts
 from tests.voters_helpers import HEADER, ROWS, birth, import_text, make_election
 from voting_service.crypto.credential import derive_credential
@@ -25,7 +26,7 @@ def issued(factory, tmp_path):
     slug = make_election(factory, status="draft")
     import_text(factory, slug, HEADER + ROWS)
     with transaction(factory) as db:
-        elections.transition(db, "t", slug, "frozen")
+        advance(db, slug, "frozen")
     report = credentials.issue_credentials(factory, "cli:dsi", slug, tmp_path / "letters",
                                            "https://vote.example.fr/", workers=2, chunk_size=2)
     return slug, report, tmp_path
@@ -138,7 +139,7 @@ def test_reissue_revokes_the_old_code_and_the_old_qr(factory, issued):
 def test_reissue_once_open_appends_the_replacement_to_the_record(factory, issued):
     slug, _report, tmp_path = issued
     with transaction(factory) as db:
-        elections.transition(db, "t", slug, "open")
+        advance(db, slug, "open")
     credentials.reissue(factory, "cli:dsi", slug, "V001", tmp_path / "letters", "u")
     mine = _credentials_of(factory, "V001")
     with transaction(factory) as db:
@@ -151,7 +152,7 @@ def test_reissue_once_open_appends_the_replacement_to_the_record(factory, issued
 def test_reissue_is_refused_once_the_voter_checked_in(factory, issued):
     slug, _report, tmp_path = issued
     with transaction(factory) as db:
-        elections.transition(db, "t", slug, "open")
+        advance(db, slug, "open")
         election = elections.get_election(db, slug)
         voter = db.query(Voter).filter_by(voter_number="V004").one()
         register.check_in(db, election, voter.id, "mairie", "officer:a")
@@ -167,7 +168,7 @@ def test_reissue_needs_a_credential_to_replace(factory, tmp_path):
     slug = make_election(factory, status="draft")
     import_text(factory, slug, HEADER + ROWS)
     with transaction(factory) as db:
-        elections.transition(db, "t", slug, "frozen")
+        advance(db, slug, "frozen")
     with pytest.raises(Conflict) as caught:
         credentials.reissue(factory, "cli:dsi", slug, "V001", tmp_path / "letters", "u")
     assert caught.value.code == "no_credential"
@@ -197,7 +198,7 @@ def test_issuance_needs_a_frozen_manifest(factory, tmp_path):
 def test_letter_checkin_end_to_end(factory, issued):
     slug, report, tmp_path = issued
     with transaction(factory) as db:
-        elections.transition(db, "t", slug, "open")
+        advance(db, slug, "open")
     number, _code, payloads = _letters(report)[0]
     scanned = parse_checkin_payload(payloads[0])
     with transaction(factory) as db:
@@ -227,7 +228,7 @@ def test_voters_losing_eligibility_during_issuance_are_withdrawn(factory, tmp_pa
     slug = make_election(factory, status="draft")
     import_text(factory, slug, HEADER + ROWS)
     with transaction(factory) as db:
-        elections.transition(db, "t", slug, "frozen")
+        advance(db, slug, "frozen")
         election = elections.get_election(db, slug)
         template = credentials.letter_election(election, "https://vote.example.fr/")
         voters = [credentials.VoterLetterData(v.id, v.voter_number, "X Y", ("1 rue", "45000 V"))

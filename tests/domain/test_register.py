@@ -150,7 +150,7 @@ def test_concurrent_online_ballot_and_checkin_never_two_counted(db_url, factory)
 def test_voting_requires_an_open_election(factory):
     slug, voter = _setup(factory)
     with transaction(factory) as db:
-        elections.transition(db, "t", slug, "closed")
+        advance(db, slug, "closed")
     with pytest.raises(Conflict) as caught:
         _call(factory, slug, register.record_online_ballot, voter)
     assert caught.value.code == "voting_closed"

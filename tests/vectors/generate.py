@@ -12,6 +12,7 @@ also written out, so an implementation does not need to reproduce the draw order
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import pathlib
 import struct
@@ -21,14 +22,16 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from voting_service.crypto import (disjunctive, dkg, elgamal, recipes, shuffle, signature,
-                                   threshold)
+from voting_service.crypto import (disjunctive, dkg, elgamal, encryption_proof, nonce, recipes,
+                                   shuffle, signature, threshold)
 from voting_service.crypto.credential import (derive_credential, format_letter_code,
                                               generate_letter_code)
 from voting_service.crypto.embedding import embed_bytes, encode_int
+from voting_service.crypto.errors import NotEnoughSharesError
 from voting_service.crypto.group import GENERATOR, IDENTITY, ORDER, Point, Scalar, is_valid_encoding
 from voting_service.crypto.rng import SeededRng
 from voting_service.crypto.transcript import Transcript, hash_to_point
+from voting_service.record.canonical import canonical_bytes
 
 HERE = pathlib.Path(__file__).resolve().parent
 ELECTION = bytes.fromhex("a1" * 32)
@@ -140,6 +143,14 @@ def _item(tag: int, label: str, value: bytes) -> bytes:
     return bytes([tag]) + struct.pack(">I", len(lb)) + lb + struct.pack(">Q", len(value)) + value
 
 
+def _nonce_stream_block(random: bytes, secrets, statement: bytes, index: int) -> bytes:
+    """output(N, "nonce", index) of protocol.md §6.6, written out item by item."""
+    raw = (_item(1, "domain", b"voting_service/v1/nonce") + _item(2, "random", random)
+           + _item(8, "secret", b"".join(x.to_bytes() for x in secrets))
+           + _item(2, "statement", statement))
+    return hashlib.sha512(raw + _item(0x10, "nonce", struct.pack(">Q", index))).digest()
+
+
 def transcript_vectors() -> dict[str, Any]:
     p = Point.base_mul(Scalar(5))
     t = (Transcript("example").bytes("election", ELECTION).text("question", "ville")
@@ -182,12 +193,14 @@ def embedding_vectors() -> dict[str, Any]:
 def elgamal_vectors() -> dict[str, Any]:
     rng = SeededRng(b"vectors/elgamal")
     key = elgamal.KeyPair.generate(rng)
-    message = embed_bytes(b"oui", 1)[0]
+    payload = b"oui"
+    message = embed_bytes(payload, 1)[0]
     r, r2 = Scalar.random_nonzero(rng), Scalar.random_nonzero(rng)
     ct = elgamal.encrypt(key.public, message, r)
     again = elgamal.reencrypt(key.public, ct, r2)
     return {"seed": "vectors/elgamal", "secret_key": key.secret.hex(), "public_key": key.public.hex(),
-            "message": message.hex(), "randomness": r.hex(), "ciphertext": ct.to_json(),
+            "message_payload": payload.hex(), "message": message.hex(), "randomness": r.hex(),
+            "ciphertext": ct.to_json(),
             "reencryption_randomness": r2.hex(), "reencrypted": again.to_json(),
             "sum": (ct + again).to_json()}
 
@@ -203,10 +216,21 @@ def credential_vectors() -> dict[str, Any]:
                     "public_credential": c.public.hex()})
     first = out[0]["normalised"]
     swapped = first[1] + first[0] + first[2:] if first[0] != first[1] else first[:2] + first[3] + first[2] + first[4:]
+    # Every separator of §9 once, between symbols; and non-ASCII letters that Unicode
+    # upper-casing would turn into alphabet symbols ("ſ" → "S", "ß" → "SS").
+    separators = [" ", "\t", "\r", "\n", "-", "\u2010", "\u2011", "\u2012", "\u2013", "\u2014",
+                  "_", "."]
+    assert "S" in first, "the long-s case below needs an S in the code"
+    separated = "".join(symbol + (separators[i] if i < len(separators) else "")
+                        for i, symbol in enumerate(first.lower()))
     return {"seed": "vectors/credential", "election": ELECTION.hex(), "codes": out,
+            "separated": {"typed": separated, "normalised": first},
             "rejected": [{"typed": format_letter_code(first)[:-1], "error": "format"},
                          {"typed": swapped, "error": "checksum"},
-                         {"typed": "O" + first[1:], "error": "format"}]}
+                         {"typed": "O" + first[1:], "error": "format"},
+                         {"typed": first.replace("S", "\u017f", 1), "error": "format"},
+                         {"typed": first[:-2] + "\u00df", "error": "format"},
+                         {"typed": first[:5] + "\u00a0" + first[5:], "error": "format"}]}
 
 
 def ballot_vectors() -> dict[str, Any]:
@@ -214,22 +238,37 @@ def ballot_vectors() -> dict[str, Any]:
     key, _ = recipes.run_key_ceremony(1, 1, ELECTION, rng)
     voter = derive_credential(generate_letter_code(rng), ELECTION)
     plaintext, width, question = bytes(range(40)), 2, "quartier-nord"
+    recording = _RecordingRng(rng)
     ballot, opening = recipes.encrypt_ballot(key, ELECTION, question, plaintext, width,
                                              credential=voter.public, signing_key=voter.secret,
-                                             rng=rng)
+                                             rng=recording)
+    # Draws: the w encryption randomness values, then 64 bytes per hedged stream (§6.6).
+    proof_random, sig_random = recording.draws[width:]
     c = ballot.proof.challenge
     nonces = [s - c * r for s, r in zip(ballot.proof.responses, opening.randomness)]
+    proof_statement = encryption_proof._statement(ELECTION, key.public_key, voter.public, question,
+                                                  ballot.ciphertexts).output("nonce")
+    for k, u in enumerate(nonces):
+        assert Scalar.from_wide_bytes(_nonce_stream_block(
+            proof_random, opening.randomness, proof_statement, k)) == u
     message = recipes.ballot_message(ELECTION, question, ballot.ciphertexts, ballot.proof)
     sig_nonce = ballot.signature.response - ballot.signature.challenge * voter.secret
+    sig_statement = signature._statement(signature.BALLOT_PURPOSE, ELECTION, voter.public,
+                                         message).output("nonce")
+    assert Scalar.from_wide_bytes(_nonce_stream_block(sig_random, [voter.secret], sig_statement,
+                                                      0)) == sig_nonce
     return {
         "seed": "vectors/ballot", "election": ELECTION.hex(), "public_key": key.public_key.hex(),
         "letter_code": voter.code, "credential_secret": voter.secret.hex(),
         "credential": voter.public.hex(), "question": question, "plaintext": plaintext.hex(),
         "width": width, "embedded": [q.hex() for q in embed_bytes(plaintext, width)],
         "randomness": _hex_scalars(opening.randomness),
+        "proof_nonce_random": proof_random.hex(), "proof_nonce_statement": proof_statement.hex(),
         "proof_nonces": _hex_scalars(nonces),
         "proof_commitments": [Point.base_mul(u).hex() for u in nonces],
-        "signed_message": message.hex(), "signature_nonce": sig_nonce.hex(),
+        "signed_message": message.hex(), "signature_purpose": signature.BALLOT_PURPOSE,
+        "signature_nonce_random": sig_random.hex(),
+        "signature_nonce_statement": sig_statement.hex(), "signature_nonce": sig_nonce.hex(),
         "signature_commitment": Point.base_mul(sig_nonce).hex(),
         "ballot": ballot.to_json(),
     }
@@ -242,7 +281,11 @@ def range_proof_vectors() -> dict[str, Any]:
     for value, maximum in ((0, 1), (1, 1), (2, 3)):
         r = Scalar.random_nonzero(rng)
         ct = elgamal.encrypt(key.public, encode_int(value), r)
-        proof = disjunctive.prove(ELECTION, key.public, voter.public, ct, value, r, maximum, rng)
+        recording = _RecordingRng(rng)
+        proof = disjunctive.prove(ELECTION, key.public, voter.public, ct, value, r, maximum,
+                                  recording)
+        statement = disjunctive._statement(ELECTION, key.public, voter.public, maximum,
+                                           ct).output("nonce")
         commitments = []
         for j, (c_j, s_j) in enumerate(zip(proof.challenges, proof.responses)):
             shifted = ct.beta - GENERATOR * Scalar(j) if j else ct.beta
@@ -251,10 +294,13 @@ def range_proof_vectors() -> dict[str, Any]:
         total = Scalar(0)
         for c_j in proof.challenges:
             total = total + c_j
-        nonce = proof.responses[value] - proof.challenges[value] * r
-        assert Point.base_mul(nonce).hex() == commitments[value]["a"]
+        true_nonce = proof.responses[value] - proof.challenges[value] * r
+        assert Point.base_mul(true_nonce).hex() == commitments[value]["a"]
+        assert Scalar.from_wide_bytes(_nonce_stream_block(
+            recording.draws[0], [r, Scalar(value)], statement, 0)) == true_nonce
         cases.append({"value": value, "maximum": maximum, "randomness": r.hex(),
-                      "ciphertext": ct.to_json(), "true_branch_nonce": nonce.hex(),
+                      "ciphertext": ct.to_json(), "nonce_random": recording.draws[0].hex(),
+                      "nonce_statement": statement.hex(), "true_branch_nonce": true_nonce.hex(),
                       "simulated_branches": [j for j in range(maximum + 1) if j != value],
                       "commitments": commitments, "challenge": total.hex(),
                       "proof": proof.to_json()})
@@ -266,11 +312,18 @@ def signature_vectors() -> dict[str, Any]:
     rng = SeededRng(b"vectors/signature")
     key = elgamal.KeyPair.generate(rng)
     message = b"message to sign"
-    sig = signature.sign(ELECTION, key.secret, message, rng)
-    nonce = sig.response - sig.challenge * key.secret
-    return {"seed": "vectors/signature", "election": ELECTION.hex(), "secret_key": key.secret.hex(),
-            "public_key": key.public.hex(), "message": message.hex(), "nonce": nonce.hex(),
-            "commitment": Point.base_mul(nonce).hex(), "signature": sig.to_json()}
+    recording = _RecordingRng(rng)
+    sig = signature.sign(ELECTION, key.secret, message, recording)
+    (random,) = recording.draws
+    k = sig.response - sig.challenge * key.secret
+    statement = signature._statement(signature.BALLOT_PURPOSE, ELECTION, key.public,
+                                     message).output("nonce")
+    assert Scalar.from_wide_bytes(_nonce_stream_block(random, [key.secret], statement, 0)) == k
+    return {"seed": "vectors/signature", "election": ELECTION.hex(),
+            "purpose": signature.BALLOT_PURPOSE, "secret_key": key.secret.hex(),
+            "public_key": key.public.hex(), "message": message.hex(),
+            "nonce_random": random.hex(), "nonce_statement": statement.hex(), "nonce": k.hex(),
+            "commitment": Point.base_mul(k).hex(), "signature": sig.to_json()}
 
 
 class _RecordingRng:
@@ -326,6 +379,7 @@ def ceremony_vectors() -> dict[str, Any]:
             "shared_secret": shared.hex(), "binding": binding.hex(),
             "aead_key": dkg._share_key(shared, binding).hex(),
             "plaintext": dealers[share.dealer - 1].evaluate(share.recipient).hex(),
+            "tag": share.ciphertext[32:].hex(),
             "signed_message": dkg.share_message(
                 ELECTION, 2, 3, share.dealer, share.recipient, identity_keys[share.dealer - 1],
                 announcements[share.dealer - 1].commitments, recipient_key,
@@ -333,18 +387,48 @@ def ceremony_vectors() -> dict[str, Any]:
 
     ciphertexts = [elgamal.encrypt_vector(election_key.public_key, embed_bytes(b"bulletin %d" % i, 1),
                                           elgamal.random_scalars(1, rng)) for i in range(2)]
-    partials = [threshold.partially_decrypt(k, ELECTION, ciphertexts, rng, workers=1)
-                for k in keys[::2]]
+    partials, randoms = [], []
+    for k in keys[::2]:
+        recording = _RecordingRng(rng)
+        partials.append(threshold.partially_decrypt(k, ELECTION, ciphertexts, recording,
+                                                    workers=1))
+        randoms += recording.draws
+    alphas = [c.alpha.to_bytes() for v in ciphertexts for c in v]
     proof_details = []
-    for k, partial in zip(keys[::2], partials):
+    for k, partial, random in zip(keys[::2], partials, randoms):
+        statement = threshold._context(ELECTION, k.trustee).point_encodings(
+            "alphas", alphas).output("nonce")
         rows = []
         for vector, vector_shares in zip(ciphertexts, partial.shares):
             for ct, share in zip(vector, vector_shares):
-                nonce = share.proof.response - share.proof.challenge * k.share
-                rows.append({"nonce": nonce.hex(), "a": Point.base_mul(nonce).hex(),
-                             "b": (ct.alpha * nonce).hex()})
-        proof_details.append({"trustee": k.trustee, "components": rows})
-    plaintexts = threshold.combine(election_key, ciphertexts, partials, workers=1)
+                share_nonce = share.proof.response - share.proof.challenge * k.share
+                assert Scalar.from_wide_bytes(_nonce_stream_block(
+                    random, [k.share], statement, len(rows))) == share_nonce
+                rows.append({"nonce": share_nonce.hex(), "a": Point.base_mul(share_nonce).hex(),
+                             "b": (ct.alpha * share_nonce).hex()})
+        proof_details.append({"trustee": k.trustee, "nonce_random": random.hex(),
+                              "nonce_statement": statement.hex(), "components": rows})
+    plaintexts, _ = threshold.verify_and_combine(election_key, ELECTION, ciphertexts, partials,
+                                                 workers=1)
+    # Trustee 2's partial decryption with the share of vector 1 (0-based) swapped for
+    # another point, its proof kept: dropped by combination, which goes on with 1 and 3.
+    faulty = threshold.partially_decrypt(keys[1], ELECTION, ciphertexts,
+                                         SeededRng(b"vectors/ceremony/faulty"), workers=1).to_json()
+    faulty["shares"][1][0]["d"] = (Point.from_hex(faulty["shares"][1][0]["d"]) + GENERATOR).hex()
+    faulty_partial = threshold.PartialDecryption.from_json(faulty)
+    combinations = []
+    for chosen in ([partials[0], faulty_partial, partials[1]], [partials[0], faulty_partial]):
+        entry = {"trustees": [p.trustee for p in chosen],
+                 "dropped": [{"trustee": 2, "position": 1}]}
+        try:
+            points, dropped = threshold.verify_and_combine(election_key, ELECTION, ciphertexts,
+                                                           chosen, workers=1)
+        except NotEnoughSharesError as error:
+            dropped, entry["error"] = error.dropped, error.code
+        else:
+            entry["plaintext_points"] = [[q.hex() for q in v] for v in points]
+        assert [{"trustee": e.trustee, "position": e.position} for e in dropped] == entry["dropped"]
+        combinations.append(entry)
     return {
         "seed": "vectors/ceremony", "election": ELECTION.hex(), "threshold": 2, "count": 3,
         "identity_secrets": [i.secret.hex() for i in identities],
@@ -367,6 +451,8 @@ def ceremony_vectors() -> dict[str, Any]:
                      for t, w in threshold.lagrange_coefficients([1, 3]).items()},
         "plaintext_points": [[q.hex() for q in v] for v in plaintexts],
         "plaintexts": [(b"bulletin %d" % i).hex() for i in range(2)],
+        "faulty_partial_decryption": faulty,
+        "combinations": combinations,
     }
 
 
@@ -391,11 +477,17 @@ def shuffle_vectors() -> dict[str, Any]:
     n, width = 4, 2
     inputs = [elgamal.encrypt_vector(key.public, embed_bytes(b"vote %d" % i, width),
                                      elgamal.random_scalars(width, rng)) for i in range(n)]
-    # Replay the prover's draws (protocol.md appendix A order) on a copy of the stream.
-    replay = copy.deepcopy(rng)
+    # Replay the prover's draws (protocol.md §6.6 stream, appendix A order) on a copy.
+    replay = _RecordingRng(copy.deepcopy(rng))
     outputs, proof = shuffle.shuffle_and_prove(ELECTION, key.public, inputs, rng, workers=1)
-    psi = shuffle.random_permutation(n, replay)
-    draw = lambda: Scalar(shuffle._rand(replay))  # noqa: E731
+    prefix = shuffle._input_statement(ELECTION, key.public, width,
+                                      [shuffle._vector_encodings(v) for v in inputs])
+    statement_digest = prefix.output("nonce")
+    stream = nonce.hedged(replay, prefix, [])
+    (random,) = replay.draws
+    psi = shuffle.random_permutation(n, stream)
+    assert psi != list(range(n)), "pick another seed: the vector needs a real permutation"
+    draw = lambda: Scalar(shuffle._rand(stream))  # noqa: E731
     reenc = [[draw() for _ in range(width)] for _ in range(n)]
     perm_r = [draw() for _ in range(n)]
     r_hat = [draw() for _ in range(n)]
@@ -443,7 +535,9 @@ def shuffle_vectors() -> dict[str, Any]:
             "h": h.hex(), "generators": [g.hex() for g in gens],
             "inputs": [elgamal.vector_to_json(v) for v in inputs],
             "outputs": [elgamal.vector_to_json(v) for v in outputs], "proof": proof.to_json(),
+            "count": n, "width": width,
             "prover": {
+                "nonce_random": random.hex(), "nonce_statement": statement_digest.hex(),
                 "permutation": psi,
                 "reencryption_randomness": [_hex_scalars(r) for r in reenc],
                 "commitment_randomness": _hex_scalars(perm_r),
@@ -476,16 +570,24 @@ def negative_vectors() -> dict[str, Any]:
 
     bad = copy.deepcopy(sig["signature"])
     bad["s"] = _shift_scalar(bad["s"])
-    cases.append({"kind": "signature", "reason": "response s changed", "election": sig["election"],
-                  "public_key": sig["public_key"], "message": sig["message"], "signature": bad})
-    cases.append({"kind": "signature", "reason": "another message", "election": sig["election"],
-                  "public_key": sig["public_key"], "message": b"another message".hex(),
+    base = {"kind": "signature", "code": "bad_signature", "election": sig["election"],
+            "public_key": sig["public_key"], "message": sig["message"]}
+    cases.append({**base, "reason": "response s changed", "signature": bad})
+    cases.append({**base, "reason": "another message", "message": b"another message".hex(),
                   "signature": sig["signature"]})
+    s_plus_order = Scalar.from_hex(sig["signature"]["s"]).value + ORDER
+    cases.append({**base, "reason": "response s = s + ℓ (same value mod ℓ, not canonical)",
+                  "code": "non_canonical_scalar",
+                  "signature": {**sig["signature"],
+                                "s": s_plus_order.to_bytes(32, "little").hex()}})
+    cases.append({**base, "reason": "unknown field in the signature object",
+                  "code": "decoding_error", "signature": {**sig["signature"], "k": "00" * 32}})
 
     other = derive_credential(generate_letter_code(SeededRng(b"vectors/negative")), ELECTION)
-    base = {"kind": "ballot", "election": ballot["election"], "public_key": ballot["public_key"],
-            "question": ballot["question"], "width": ballot["width"],
-            "credential": ballot["credential"], "ballot": ballot["ballot"]}
+    base = {"kind": "ballot", "code": "bad_proof", "election": ballot["election"],
+            "public_key": ballot["public_key"], "question": ballot["question"],
+            "width": ballot["width"], "credential": ballot["credential"],
+            "ballot": ballot["ballot"]}
     cases.append({**base, "reason": "replayed under another voter's credential (proof fails)",
                   "credential": other.public.hex()})
     cases.append({**base, "reason": "checked as the answer to another question",
@@ -494,18 +596,30 @@ def negative_vectors() -> dict[str, Any]:
     tampered["ciphertexts"][0], tampered["ciphertexts"][1] = (tampered["ciphertexts"][1],
                                                              tampered["ciphertexts"][0])
     cases.append({**base, "reason": "ciphertexts reordered", "ballot": tampered})
+    tampered = copy.deepcopy(ballot["ballot"])
+    tampered["ciphertexts"][1]["alpha"] = "00" * 32
+    cases.append({**base, "reason": "identity point as α_2", "code": "identity_point",
+                  "ballot": tampered})
+    tampered = copy.deepcopy(ballot["ballot"])
+    beta = bytearray(bytes.fromhex(tampered["ciphertexts"][0]["beta"]))
+    beta[31] |= 0x80
+    tampered["ciphertexts"][0]["beta"] = beta.hex()
+    cases.append({**base, "reason": "β_1 with its top bit set (not a canonical encoding)",
+                  "code": "invalid_point", "ballot": tampered})
 
     rng = SeededRng(b"vectors/negative/range")
     key, voter = elgamal.KeyPair.generate(rng), elgamal.KeyPair.generate(rng)
     r = Scalar.random_nonzero(rng)
     ct = elgamal.encrypt(key.public, encode_int(2), r)
     forged = disjunctive.prove(ELECTION, key.public, voter.public, ct, 1, r, 1, rng)
-    cases.append({"kind": "range_proof", "reason": "encrypts 2, proof claims 0/1",
+    cases.append({"kind": "range_proof", "code": "bad_proof",
+                  "reason": "encrypts 2, proof claims 0/1",
                   "election": ELECTION.hex(), "public_key": key.public.hex(),
                   "credential": voter.public.hex(), "maximum": 1, "ciphertext": ct.to_json(),
                   "proof": forged.to_json()})
     case = rng_cases["cases"][2]
-    cases.append({"kind": "range_proof", "reason": "checked with another maximum",
+    cases.append({"kind": "range_proof", "code": "bad_proof",
+                  "reason": "checked with another maximum",
                   "election": rng_cases["election"], "public_key": rng_cases["public_key"],
                   "credential": rng_cases["credential"], "maximum": 2,
                   "ciphertext": case["ciphertext"], "proof": case["proof"]})
@@ -516,30 +630,38 @@ def negative_vectors() -> dict[str, Any]:
                            election_key)
     partial = threshold.partially_decrypt(wrong, ELECTION, cts, SeededRng(b"vectors/negative/pd"),
                                           workers=1)
-    cases.append({"kind": "partial_decryption", "reason": "decrypted with a wrong key share",
-                  "election": ceremony["election"], "election_key": ceremony["election_key"],
-                  "ciphertexts": ceremony["ciphertexts"], "partial_decryption": partial.to_json(),
-                  "trustee": 3, "position": 0})
+    base = {"kind": "partial_decryption", "code": "bad_partial_decryption",
+            "election": ceremony["election"], "election_key": ceremony["election_key"],
+            "ciphertexts": ceremony["ciphertexts"]}
+    cases.append({**base, "reason": "decrypted with a wrong key share",
+                  "partial_decryption": partial.to_json(), "trustee": 3, "position": 0})
+    cases.append({**base, "reason": "share of the second ciphertext vector (position 1) "
+                  "replaced", "partial_decryption": ceremony["faulty_partial_decryption"],
+                  "trustee": 2, "position": 1})
 
     vks = copy.deepcopy(ceremony["election_key"])
     vks["verification_keys"][2] = (Point.from_hex(vks["verification_keys"][2]) + GENERATOR).hex()
-    cases.append({"kind": "election_key", "reason": "X_3 not on the polynomial through X_1, X_2",
+    cases.append({"kind": "election_key", "code": "decoding_error",
+                  "reason": "X_3 not on the polynomial through X_1, X_2",
                   "election_key": vks})
     announcements = copy.deepcopy(ceremony["announcements"])
     announcements[1]["transport_key"] = bytes(range(32)).hex()
-    cases.append({"kind": "announcements", "reason": "transport key of dealer 2 substituted",
+    cases.append({"kind": "announcements", "code": "authentication_failure",
+                  "reason": "transport key of dealer 2 substituted",
                   "election": ceremony["election"], "threshold": 2, "count": 3,
                   "identity_keys": ceremony["identity_keys"], "announcements": announcements,
                   "dealer": 2})
     envelope = copy.deepcopy(ceremony["encrypted_shares"][1])
     envelope["recipient"] = 3
-    cases.append({"kind": "envelope", "reason": "share for trustee 2 redirected to trustee 3",
+    cases.append({"kind": "envelope", "code": "authentication_failure",
+                  "reason": "share for trustee 2 redirected to trustee 3",
                   "election": ceremony["election"], "threshold": 2, "count": 3,
                   "identity_keys": ceremony["identity_keys"],
                   "announcements": ceremony["announcements"], "envelope": envelope,
                   "dealer": envelope["dealer"]})
 
-    base = {"kind": "shuffle", "election": mix["election"], "public_key": mix["public_key"],
+    base = {"kind": "shuffle", "code": "bad_shuffle", "election": mix["election"],
+            "public_key": mix["public_key"],
             "inputs": mix["inputs"], "outputs": mix["outputs"], "proof": mix["proof"]}
     swapped = copy.deepcopy(mix["outputs"])
     swapped[0], swapped[1] = swapped[1], swapped[0]
@@ -553,11 +675,40 @@ def negative_vectors() -> dict[str, Any]:
     return {"cases": cases}
 
 
+def manifest_vectors() -> dict[str, Any]:
+    """A small frozen manifest (protocol.md §9), its canonical bytes and its fingerprint.
+
+    The strings exercise every escaping rule: quote, backslash, the short escapes, other
+    control characters (lower-case \\u00XX), and characters written as themselves ("/",
+    U+007F, U+2028, non-ASCII, a character outside the BMP); keys are unsorted on input.
+    """
+    project = {"title": "Bancs \"confort\" / accès PMR", "id": "p-bancs", "cost": 45000,
+               "summary": "Phase 1\tquartier\nvoir C:\\plans — 🌳\u2028fin\u001f\u007f\b\f\r",
+               "category": "Espace public", "district": "nord", "external_ref": None}
+    manifest = {
+        "version": 1, "id": "pb-2026", "title": "Budget participatif 2026", "city": "Évry",
+        "starts_at": "2026-03-01T08:00:00Z", "ends_at": "2026-03-15T18:00:00Z",
+        "districts": [{"id": "nord", "name": "Quartier Nord"}, {"id": "sud", "name": "Sud"}],
+        "polling_points": [{"id": "mairie", "name": "Hôtel de ville",
+                            "address": "1 place de l'Église"}],
+        "questions": [{"id": "ville", "title": "Projets pour toute la ville", "district": None,
+                       "budget": 300000, "currency": "EUR",
+                       "format": {"kind": "approval", "min": 0, "max": 3},
+                       "rule": {"rule": "mes", "satisfaction": "cost"},
+                       "projects": [project, {**project, "id": "p-arbres", "cost": 120000,
+                                              "title": "Arbres ｡ 😀", "summary": "",
+                                              "external_ref": "CONSUL-17", "district": None}]}],
+    }
+    canonical = canonical_bytes(manifest)
+    return {"manifest": manifest, "canonical": canonical.decode("utf-8"),
+            "canonical_hex": canonical.hex(), "fingerprint": hashlib.sha256(canonical).hexdigest()}
+
+
 BUILDERS = {
     "group": group_vectors, "transcript": transcript_vectors, "embedding": embedding_vectors,
     "elgamal": elgamal_vectors, "credential": credential_vectors, "signature": signature_vectors,
     "ballot": ballot_vectors, "range_proof": range_proof_vectors, "ceremony": ceremony_vectors,
-    "shuffle": shuffle_vectors, "negative": negative_vectors,
+    "shuffle": shuffle_vectors, "negative": negative_vectors, "manifest": manifest_vectors,
 }
 
 

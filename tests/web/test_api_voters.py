@@ -1,12 +1,12 @@
-"""API v1, voter side: roll import, eligibility, login and check-in through HTTP."""
+"""API v1, voter side: roll import, eligibility and login through HTTP (check-in: see
+tests/casting)."""
 
 import pytest
 
 from tests.conftest import bearer
 from tests.voters_helpers import HEADER, ROWS, make_election
-from voting_service.domain import voter_auth
-from voting_service.domain.keystore import CHECKIN_KEY, load_or_create
-from voting_service.letters.checkin_code import make_checkin_payload
+from tests.factories import election_key_for
+from voting_service.domain import elections, voter_auth
 from voting_service.store.db import transaction
 from voting_service.store.models import Voter
 
@@ -76,6 +76,12 @@ def _open_with_roll(client, tokens, slug, app_factory):
         voter = db.query(Voter).filter_by(voter_number="V001").one()
         voter.login_hash = voter_auth.hash_login_token(TOKEN)
     for target in ("frozen", "open"):
+        if target == "open":
+            with transaction(app_factory) as db:
+                fingerprint = elections.get_election(db, slug).fingerprint
+            client.put(f"/api/v1/elections/{slug}/election-key",
+                       json={"election_key": election_key_for(fingerprint)},
+                       headers=bearer(tokens["trustee"]))
         client.post(f"/api/v1/elections/{slug}/transitions", json={"to": target},
                     headers=bearer(tokens["admin"]))
 
@@ -118,30 +124,6 @@ def test_malformed_login_bodies(client, tokens, slug, app_factory, body):
     _open_with_roll(client, tokens, slug, app_factory)
     response = client.post(f"/api/v1/elections/{slug}/voter-sessions", json=body)
     assert response.status_code == 422
-
-
-def test_checkin_over_http(client, tokens, slug, app, app_factory):
-    _open_with_roll(client, tokens, slug, app_factory)
-    key = load_or_create(app.extensions["voting"]["settings"].key_dir, CHECKIN_KEY)
-    payload = make_checkin_payload(key, slug, "V001")
-    first = client.post(f"/api/v1/elections/{slug}/checkins",
-                        json={"qr_payload": payload, "polling_point": "mairie"},
-                        headers=bearer(tokens["officer"]))
-    assert first.status_code == 201 and first.get_json()["state"] == "checked_in"
-    second = client.post(f"/api/v1/elections/{slug}/checkins",
-                         json={"qr_payload": payload, "polling_point": "mairie"},
-                         headers=bearer(tokens["officer"]))
-    assert second.status_code == 409
-    assert second.get_json()["error"]["details"]["polling_point"] == "Mairie"
-    tampered = payload[:-1] + ("A" if payload[-1] != "A" else "B")
-    refused = client.post(f"/api/v1/elections/{slug}/checkins",
-                          json={"qr_payload": tampered, "polling_point": "mairie"},
-                          headers=bearer(tokens["officer"]))
-    assert refused.status_code == 422 and refused.get_json()["error"]["code"] == "invalid_qr"
-    other = make_checkin_payload(key, "autre-election", "V001")
-    assert client.post(f"/api/v1/elections/{slug}/checkins",
-                       json={"qr_payload": other, "polling_point": "mairie"},
-                       headers=bearer(tokens["officer"])).status_code == 422
 
 
 def test_public_credentials_list(client, tokens, slug, app_factory):

@@ -109,18 +109,5 @@ def test_staff_login_locks_after_five_failures(client, app_factory):
     assert [attempt("personne", "faux") for _ in range(6)] == [401] * 5 + [429]
 
 
-def test_checkin_without_a_key_is_refused_without_minting_one(client, tokens, app,
-                                                             app_factory):
-    slug = make_election(app_factory, "bp-sans-cle", status="open")
-    response = client.post(f"/api/v1/elections/{slug}/checkins",
-                           json={"qr_payload": "VS1:X:Y:Z", "polling_point": "mairie"},
-                           headers=bearer(tokens["officer"]))
-    assert response.status_code == 409
-    assert response.get_json()["error"]["code"] == "key_unavailable"
-    key_dir = app.extensions["voting"]["settings"].key_dir
-    assert not (key_dir / "checkin-mac.key").exists()
-    assert "/" not in response.get_json()["error"]["message"]
-
-
 def test_database_errors_never_log_parameters(app):
     assert app.extensions["voting"]["engine"].hide_parameters

@@ -16,7 +16,7 @@ def test_document_is_valid_openapi_31(client):
 
 
 def test_every_route_is_documented_with_its_permission(app):
-    paths = openapi_document()["paths"]
+    paths = openapi_document(app)["paths"]
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("api."):
             continue

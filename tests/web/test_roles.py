@@ -5,6 +5,7 @@ import pytest
 from tests.conftest import bearer
 from voting_service.domain.staff import ROLE_PERMISSIONS
 from voting_service.store.models import STAFF_ROLES
+from voting_service.web.auth import VOTER_SESSION
 
 
 def _api_endpoints(app):
@@ -31,6 +32,12 @@ def test_role_endpoint_matrix(app, client, tokens):
         anonymous = call(url, json={})
         if permission is None:  # public: never asks for a token
             assert anonymous.status_code not in (401, 403), url
+            continue
+        if permission == VOTER_SESSION:  # a voter's session; no staff token opens it
+            assert anonymous.status_code == 401, url
+            for role in STAFF_ROLES:
+                response = call(url, json={}, headers=bearer(tokens[role]))
+                assert response.get_json()["error"]["code"] == "voter_session_required"
             continue
         assert anonymous.status_code == 401, (method, url)
         for role in STAFF_ROLES:

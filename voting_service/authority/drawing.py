@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-#: reveal(voter_number, letter_code, checkin_payload): see `draw_letters`.
-Reveal = Callable[[str, str, str], None]
-
 from ..crypto.credential import derive_credential, generate_letter_code
 from ..crypto.login_hash import hash_login_token
 from ..letters.checkin_code import (canonical_voter_number, checkin_secret_hash,
                                     make_checkin_payload, new_checkin_secret)
 from ..letters.pdf import Letter, LetterElection, write_letter_file
+
+#: reveal(voter_number, letter_code, checkin_payload): see `draw_letters`.
+Reveal = Callable[[str, str, str], None]
 
 
 @dataclass(frozen=True)

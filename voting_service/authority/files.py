@@ -74,8 +74,9 @@ def write_private_json(path: Path, value: Any) -> None:
     if path.exists():
         raise AuthorityConflict(f"{path} already exists: choose another name", "file_exists")
     partial = path.with_name(f".{path.name}.part")
+    partial.unlink(missing_ok=True)   # a crashed run's leftover: created anew, owner-only
     try:
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as error:
         raise AuthorityError(f"{path}: {error.strerror}", "unwritable_file")
     try:

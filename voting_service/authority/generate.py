@@ -18,6 +18,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ..letters.pdf import LayoutError
 from .drawing import Drawn, LetterVoter, Reveal, draw_letters
 from .files import (LIST, AuthorityConflict, AuthorityError, Extract, PublicEntry,
                     parse_extract, public_key_hex, read_json, sign_public_file,
@@ -81,6 +82,17 @@ def _batches(extract: Extract, letters_dir: Path, batch_size: int) -> list[_Batc
                    letters_dir / f"lettre-{extract.election}-{voters[0].voter_number}.pdf")]
 
 
+def _draw_all(batches: list[_Batch], workers: int,
+              reveal: Reveal | None = None) -> list[list[Drawn]]:
+    try:
+        if workers == 1 or len(batches) == 1:
+            return [_draw(batch, reveal) for batch in batches]
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(_draw, batches))
+    except LayoutError as error:   # e.g. more polling points than the page holds
+        raise AuthorityError(f"the letters cannot be laid out: {error}", "layout_error")
+
+
 def generate(extract_path: Path, letters_dir: Path, public_path: Path, key_path: Path,
              workers: int = 1, batch_size: int = 500, *,
              reveal: Reveal | None = None) -> GenerateReport:
@@ -103,11 +115,7 @@ def generate(extract_path: Path, letters_dir: Path, public_path: Path, key_path:
     letters_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     batches = _batches(extract, letters_dir, batch_size)
     try:
-        if workers == 1 or len(batches) == 1:
-            drawn = [_draw(batch, reveal) for batch in batches]
-        else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                drawn = list(pool.map(_draw, batches))
+        drawn = _draw_all(batches, workers, reveal)
         by_number = {letter.voter_number: letter for batch in drawn for letter in batch}
         entries = [PublicEntry(v.voter_number, by_number[v.voter_number].credential,
                                v.questions, by_number[v.voter_number].login_hash,

@@ -110,7 +110,7 @@ class Ballot:
             if len(sig) != ED25519_SIGNATURE_BYTES:
                 raise DecodingError("a kiosk signature is 64 bytes")
         ballot = cls(field(obj, "question", str), read_point(obj, "credential"),
-                     read_int(obj, "seq", minimum=1), prev, checkin,
+                     _seq(obj), prev, checkin,
                      vector_from_json(field(obj, "ciphertexts", list), width),
                      EncryptionProof.from_json(field(obj, "proof", dict)), sig)
         if len(ballot.proof.responses) != ballot.width:
@@ -118,6 +118,13 @@ class Ballot:
         if checkin is not None and (ballot.seq != 1 or prev != ZERO_TRACKER):
             raise DecodingError("a kiosk ballot has seq 1 and a zero prev")
         return ballot
+
+
+def _seq(obj: dict) -> int:
+    seq = read_int(obj, "seq", minimum=1)
+    if seq >= 2**64:
+        raise DecodingError("seq is below 2^64 (a transcript integer)")
+    return seq
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,10 @@
 
 Every reader validates what it reads: a point is decoded with ``Point.from_bytes`` (the
 identity refused), a scalar with ``Scalar.from_bytes`` (canonical only), and a missing
-field or a field of the wrong JSON type raises ``DecodingError``.
+field, a field of the wrong JSON type or a field the object does not have raises
+``DecodingError``. Unknown fields are refused rather than ignored: a signed or hashed
+object must mean one thing, and a field one reader ignores and another honours would
+let two verifiers disagree about it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,16 @@ def field(obj: Any, key: str, kind: type) -> Any:
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise DecodingError(f"field {key!r} must be of type {kind.__name__}")
     return value
+
+
+def only_fields(obj: Any, *keys: str) -> Any:
+    """``obj`` itself, after checking it is a JSON object with no field beyond ``keys``."""
+    if not isinstance(obj, dict):
+        raise DecodingError("expected a JSON object")
+    unknown = sorted(set(obj) - set(keys))
+    if unknown:
+        raise DecodingError(f"unknown field {unknown[0]!r}")
+    return obj
 
 
 def read_point(obj: Any, key: str) -> Point:

@@ -26,7 +26,7 @@ multiplication.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .errors import LetterCodeChecksumError, LetterCodeError
 from .group import Point, Rng, Scalar, system_rng
@@ -38,7 +38,12 @@ DATA_SYMBOLS = 19
 CODE_SYMBOLS = DATA_SYMBOLS + 1
 GROUP_SIZE = 5
 _VALUES = {symbol: value for value, symbol in enumerate(ALPHABET)}
-_SEPARATORS = frozenset(" \t\r\n-‐‑‒–—_.")
+#: Removed when a code is typed: space, tab, CR, LF, hyphen-minus, the dashes U+2010 …
+#: U+2014, low line and full stop (protocol.md §9 lists them by code point).
+_SEPARATORS = frozenset(" \t\r\n-\u2010\u2011\u2012\u2013\u2014_.")
+#: ASCII-only upper-casing: str.upper() also maps non-ASCII letters, some onto alphabet
+#: symbols ("ß" → "SS", "ſ" → "S", "ﬅ" → "ST"), which a browser verifier would not do.
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def _weighted_sum(values: list[int]) -> int:
@@ -71,13 +76,13 @@ def format_letter_code(code: str) -> str:
 
 
 def normalise_letter_code(text: str) -> str:
-    """Upper case, separators (spaces, dashes) removed; symbols and length checked.
+    """ASCII upper case, separators (spaces, dashes) removed; symbols and length checked.
 
     Raises LetterCodeError naming the first offending character.
     """
     if not isinstance(text, str):
         raise LetterCodeError("a letter code is text")
-    symbols = [ch for ch in text.upper() if ch not in _SEPARATORS]
+    symbols = [ch for ch in text.translate(_ASCII_UPPER) if ch not in _SEPARATORS]
     for position, ch in enumerate(symbols, start=1):
         if ch not in _VALUES:
             raise LetterCodeError(f"character {ch!r} (symbol {position}) is not used in codes")
@@ -115,11 +120,14 @@ def public_credential(code: str, election: bytes) -> Point:
 
 @dataclass(frozen=True)
 class Credential:
-    """Everything a voter's device derives from a letter code."""
+    """Everything a voter's device derives from a letter code.
 
-    code: str
-    login_token: bytes
-    secret: Scalar
+    Only the public credential appears in ``repr`` (and so in ``str``, f-strings and log
+    lines): the code, the login token and the secret each let someone vote or log in."""
+
+    code: str = field(repr=False)
+    login_token: bytes = field(repr=False)
+    secret: Scalar = field(repr=False)
     public: Point
 
 

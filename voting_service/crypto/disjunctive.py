@@ -7,7 +7,8 @@ c_j, s_j: A_j = s_j·G − c_j·α, B_j = s_j·Y − c_j·(β − j·G); for the
 commits A_m = u·G, B_m = u·Y. Transcript: domain "ballot/range-proof", bytes "election",
 point "public_key", point "credential", integer "maximum" M, point "alpha", point "beta",
 points "commitments" (A_0, B_0, …, A_M, B_M), challenge "c". Then
-c_m = c − Σ_{j≠m} c_j and s_m = u + c_m·r. Proof: (c_0 … c_M), (s_0 … s_M).
+c_m = c − Σ_{j≠m} c_j and s_m = u + c_m·r; u and the simulated c_j, s_j come from the
+hedged stream of nonce.py (witnesses r and m). Proof: (c_0 … c_M), (s_0 … s_M).
 Verification recomputes every A_j, B_j from the proof and checks Σ c_j = challenge.
 """
 
@@ -16,10 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .codec import field, scalars_from_hex
+from .codec import field, only_fields, scalars_from_hex
 from .elgamal import Ciphertext
 from .errors import DecodingError, InvalidProofError, ParameterError
 from .group import GENERATOR, Point, Rng, Scalar
+from .nonce import hedged
 from .transcript import Transcript
 
 
@@ -33,18 +35,24 @@ class RangeProof:
 
     @classmethod
     def from_json(cls, obj: Any) -> RangeProof:
+        only_fields(obj, "c", "s")
         proof = cls(scalars_from_hex(field(obj, "c", list)), scalars_from_hex(field(obj, "s", list)))
         if len(proof.challenges) < 2 or len(proof.challenges) != len(proof.responses):
             raise DecodingError("a range proof has M+1 >= 2 challenges and as many responses")
         return proof
 
 
-def _challenge(election: bytes, public_key: Point, credential: Point, maximum: int,
-               ct: Ciphertext, commitments: list[Point]) -> Scalar:
+def _statement(election: bytes, public_key: Point, credential: Point, maximum: int,
+               ct: Ciphertext) -> Transcript:
     t = Transcript("ballot/range-proof").bytes("election", election)
     t.point("public_key", public_key).point("credential", credential).integer("maximum", maximum)
-    t.point("alpha", ct.alpha).point("beta", ct.beta)
-    return t.points("commitments", commitments).challenge("c")
+    return t.point("alpha", ct.alpha).point("beta", ct.beta)
+
+
+def _challenge(election: bytes, public_key: Point, credential: Point, maximum: int,
+               ct: Ciphertext, commitments: list[Point]) -> Scalar:
+    statement = _statement(election, public_key, credential, maximum, ct)
+    return statement.points("commitments", commitments).challenge("c")
 
 
 def _shifted_beta(ct: Ciphertext, j: int) -> Point:
@@ -59,14 +67,18 @@ def prove(election: bytes, public_key: Point, credential: Point, ct: Ciphertext,
     challenges: list[Scalar] = []
     responses: list[Scalar] = []
     commitments: list[Point] = []
-    nonce = Scalar.random_nonzero(rng)
+    # The simulated branches come from the hedged stream too: with a repeated RNG, equal
+    # simulated values across two proofs would tell which branches are simulated.
+    stream = hedged(rng, _statement(election, public_key, credential, maximum, ct),
+                    [randomness, Scalar(value)])
+    nonce = Scalar.random_nonzero(stream)
     for j in range(maximum + 1):
         if j == value:
             challenges.append(Scalar(0))
             responses.append(Scalar(0))
             commitments += [Point.base_mul(nonce), public_key * nonce]
         else:
-            c_j, s_j = Scalar.random(rng), Scalar.random(rng)
+            c_j, s_j = Scalar.random(stream), Scalar.random(stream)
             challenges.append(c_j)
             responses.append(s_j)
             commitments += [Point.base_mul(s_j) + ct.alpha * (-c_j),

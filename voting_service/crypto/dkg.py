@@ -29,7 +29,7 @@ or share (to bias or learn the key): it only sees ciphertexts under keys it does
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 from typing import Any, Sequence
 
 from cryptography.exceptions import InvalidTag
@@ -40,7 +40,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from . import schnorr, signature
-from .codec import field, points_from_hex, read_bytes_hex, read_int, read_point
+from .codec import (field, only_fields, points_from_hex, read_bytes_hex, read_int,
+                    read_point)
 from .errors import (CeremonyAuthenticationError, DecodingError, InvalidProofError,
                      InvalidSignatureError, ParameterError, ShareVerificationError)
 from .group import ORDER, Point, Rng, Scalar, system_rng
@@ -64,9 +65,10 @@ def check_parameters(threshold: int, count: int) -> None:
 @dataclass(frozen=True)
 class TrusteeIdentity:
     """A trustee's long-term identity key pair. The public part is registered out of band
-    before the ceremony; the secret part signs the trustee's ceremony messages."""
+    before the ceremony; the secret part signs the trustee's ceremony messages.
+    ``repr`` shows the public part only."""
 
-    secret: Scalar
+    secret: Scalar = dataclass_field(repr=False)
     public: Point
 
     @classmethod
@@ -93,6 +95,7 @@ class Announcement:
 
     @classmethod
     def from_json(cls, obj: Any) -> Announcement:
+        only_fields(obj, "dealer", "transport_key", "commitments", "proof", "signature")
         key = read_bytes_hex(obj, "transport_key")
         if len(key) != 32:
             raise DecodingError("a transport key is 32 bytes")
@@ -122,6 +125,7 @@ class EncryptedShare:
 
     @classmethod
     def from_json(cls, obj: Any) -> EncryptedShare:
+        only_fields(obj, "dealer", "recipient", "ephemeral_key", "ciphertext", "signature")
         share = cls(read_int(obj, "dealer", minimum=1), read_int(obj, "recipient", minimum=1),
                     read_bytes_hex(obj, "ephemeral_key"), read_bytes_hex(obj, "ciphertext"),
                     Signature.from_json(field(obj, "signature", dict)))
@@ -155,6 +159,7 @@ class ElectionKey:
     def from_json(cls, obj: Any) -> ElectionKey:
         """Decode and check consistency: X_1 … X_n must lie on one polynomial of degree
         t − 1 whose value at 0 is Y (protocol.md §7.4)."""
+        only_fields(obj, "public_key", "threshold", "verification_keys")
         key = cls(read_point(obj, "public_key"), read_int(obj, "threshold", minimum=1),
                   points_from_hex(field(obj, "verification_keys", list)))
         if key.threshold > key.count:
@@ -188,10 +193,11 @@ class ElectionKey:
 
 @dataclass(frozen=True)
 class TrusteeKey:
-    """Trustee j's secret share x_j, with the public election key it belongs to."""
+    """Trustee j's secret share x_j, with the public election key it belongs to.
+    ``repr`` leaves the share out."""
 
     trustee: int
-    share: Scalar
+    share: Scalar = dataclass_field(repr=False)
     election_key: ElectionKey
 
 

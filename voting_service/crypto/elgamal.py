@@ -8,10 +8,10 @@ the difference of the messages).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from .codec import read_point
+from .codec import only_fields, read_point
 from .errors import DecodingError, ParameterError
 from .group import Point, Rng, Scalar
 
@@ -31,6 +31,7 @@ class Ciphertext:
 
     @classmethod
     def from_json(cls, obj: Any) -> Ciphertext:
+        only_fields(obj, "alpha", "beta")
         return cls(read_point(obj, "alpha"), read_point(obj, "beta"))
 
 
@@ -52,7 +53,9 @@ def vector_from_json(obj: Any, width: int | None = None) -> CiphertextVector:
 
 @dataclass(frozen=True)
 class KeyPair:
-    secret: Scalar
+    """An ElGamal (or signature) key pair; ``repr`` shows the public key only."""
+
+    secret: Scalar = field(repr=False)
     public: Point
 
     @classmethod

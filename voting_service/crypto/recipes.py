@@ -7,7 +7,7 @@ raises a subclass of ``CryptoError``; nothing here reads files or the network.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 from typing import Any, Sequence
 
 from . import embedding, encryption_proof, shuffle, signature, threshold
@@ -20,7 +20,7 @@ from .errors import DecodingError, InvalidProofError, ParameterError
 from .group import Point, Rng, Scalar, system_rng
 from .shuffle import ShuffleProof
 from .signature import Signature
-from .threshold import PartialDecryption
+from .threshold import Combination, PartialDecryption
 from .transcript import Transcript
 
 __all__ = [
@@ -105,9 +105,10 @@ class Ballot:
 @dataclass(frozen=True)
 class BallotOpening:
     """The encryption randomness, kept on the device: revealed only if the voter challenges
-    the ballot (which then can never be cast)."""
+    the ballot (which then can never be cast). Kept out of ``repr``: it decrypts the
+    ballot."""
 
-    randomness: tuple[Scalar, ...]
+    randomness: tuple[Scalar, ...] = dataclass_field(repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {"randomness": [r.hex() for r in self.randomness]}
@@ -199,11 +200,14 @@ def verify_partial_decryption(election_key: ElectionKey, election: bytes,
 def verify_and_combine(election_key: ElectionKey, election: bytes,
                        ciphertexts: Sequence[CiphertextVector],
                        partials: Sequence[PartialDecryption], workers: int | None = None
-                       ) -> list[tuple[Point, ...]]:
-    """Verify every partial decryption (naming any faulty trustee), then combine them."""
-    for partial in partials:
-        threshold.verify_partial_decryption(election_key, election, ciphertexts, partial, workers)
-    return threshold.combine(election_key, ciphertexts, partials, workers)
+                       ) -> Combination:
+    """Verify every partial decryption, drop the faulty ones, combine the rest.
+
+    Returns ``(plaintexts, dropped)``: the plaintext points of each ciphertext vector and
+    the ``PartialDecryptionError`` of each dropped trustee (``.trustee``, ``.position``).
+    Raises ``NotEnoughSharesError`` naming them if fewer than t verified trustees remain.
+    """
+    return threshold.verify_and_combine(election_key, election, ciphertexts, partials, workers)
 
 
 def decode_plaintext(points: Sequence[Point]) -> bytes:

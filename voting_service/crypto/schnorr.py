@@ -3,7 +3,8 @@
 Statement: X = x·G. The caller supplies a transcript already holding its context
 (domain, election fingerprint, whatever binds the proof to its use); the proof appends
 point "public" = X and point "commitment" = R = k·G and draws challenge "c".
-Proof (c, s) with s = k + c·x. Verification recomputes R' = s·G − c·X and the challenge.
+Proof (c, s) with s = k + c·x, the nonce k hedged (nonce.py). Verification recomputes
+R' = s·G − c·X and the challenge.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .codec import read_scalar
+from .codec import only_fields, read_scalar
 from .errors import InvalidProofError
 from .group import Point, Rng, Scalar
+from .nonce import hedged
 from .transcript import Transcript
 
 
@@ -27,20 +29,23 @@ class SchnorrProof:
 
     @classmethod
     def from_json(cls, obj: Any) -> SchnorrProof:
+        only_fields(obj, "c", "s")
         return cls(read_scalar(obj, "c"), read_scalar(obj, "s"))
 
 
-def _challenge(context: Transcript, public: Point, commitment: Point) -> Scalar:
-    return context.copy().point("public", public).point("commitment", commitment).challenge("c")
+def _statement(context: Transcript, public: Point) -> Transcript:
+    return context.copy().point("public", public)
 
 
 def prove(context: Transcript, public: Point, secret: Scalar, rng: Rng | None = None) -> SchnorrProof:
-    nonce = Scalar.random_nonzero(rng)
-    c = _challenge(context, public, Point.base_mul(nonce))
+    statement = _statement(context, public)
+    nonce = Scalar.random_nonzero(hedged(rng, statement, [secret]))
+    c = statement.point("commitment", Point.base_mul(nonce)).challenge("c")
     return SchnorrProof(c, nonce + c * secret)
 
 
 def verify(context: Transcript, public: Point, proof: SchnorrProof) -> None:
     commitment = Point.base_mul(proof.response) + public * (-proof.challenge)
-    if _challenge(context, public, commitment) != proof.challenge:
+    statement = _statement(context, public)
+    if statement.point("commitment", commitment).challenge("c") != proof.challenge:
         raise InvalidProofError("Schnorr proof of knowledge does not verify")

@@ -14,7 +14,8 @@ hash-to-group from public labels; c is the permutation commitment, ĉ the commit
 chain, u the challenges derived from (inputs, outputs, c).
 
 Both proving and verifying split the N items into contiguous chunks run by
-``parallel.run``; all randomness is drawn up front by the caller's rng.
+``parallel.run``; all randomness is drawn up front from one hedged stream (nonce.py)
+seeded by the caller's rng and the inputs.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from . import parallel
-from .codec import field, points_from_hex, read_scalar, scalars_from_hex
+from .codec import field, only_fields, points_from_hex, read_scalar, scalars_from_hex
 from .elgamal import Ciphertext, CiphertextVector
 from .errors import InvalidShuffleError, ParameterError
 from .group import (IDENTITY_BYTES, ORDER, Point, Rng, Scalar, add_bytes, base_mul_int,
-                    mul_int, sub_bytes, system_rng)
+                    mul_int, sub_bytes)
+from .nonce import hedged
 from .transcript import Transcript, hash_to_point
 
 _GENERATOR_LABEL = "shuffle/generator"
@@ -71,6 +73,7 @@ class ShuffleProof:
 
     @classmethod
     def from_json(cls, obj: Any) -> ShuffleProof:
+        only_fields(obj, "commitments", "chain", "c", "s1", "s2", "s3", "s4", "s_hat", "s_prime")
         return cls(
             points_from_hex(field(obj, "commitments", list)),
             points_from_hex(field(obj, "chain", list)),
@@ -118,12 +121,19 @@ def _flatten(vectors: Sequence[Sequence[tuple[bytes, bytes]]]) -> list[bytes]:
     return [enc for vector in vectors for pair in vector for enc in pair]
 
 
-def _statement(election: bytes, public_key: Point, width: int,
-               inputs: list[list[tuple[bytes, bytes]]], outputs: list[list[tuple[bytes, bytes]]],
-               commitments: Sequence[bytes]) -> Transcript:
+def _input_statement(election: bytes, public_key: Point, width: int,
+                     inputs: list[list[tuple[bytes, bytes]]]) -> Transcript:
+    """The statement transcript up to the inputs: what the prover's randomness is hedged
+    with (the outputs and commitments are computed from that randomness)."""
     t = Transcript("shuffle").bytes("election", election).point("public_key", public_key)
-    t.integer("count", len(inputs)).integer("width", width)
-    t.point_encodings("inputs", _flatten(inputs)).point_encodings("outputs", _flatten(outputs))
+    return t.integer("count", len(inputs)).integer("width", width).point_encodings(
+        "inputs", _flatten(inputs))
+
+
+def _statement(prefix: Transcript, outputs: list[list[tuple[bytes, bytes]]],
+               commitments: Sequence[bytes]) -> Transcript:
+    """The whole statement: ``prefix`` (extended in place) with outputs and commitments."""
+    t = prefix.point_encodings("outputs", _flatten(outputs))
     return t.point_encodings("commitments", commitments)
 
 
@@ -212,18 +222,22 @@ def shuffle_and_prove(election: bytes, public_key: Point, inputs: Sequence[Ciphe
                       rng: Rng | None = None, workers: int | None = None
                       ) -> tuple[list[CiphertextVector], ShuffleProof]:
     """Permute and re-encrypt ``inputs``; return the outputs and the proof of shuffle."""
-    rng = rng or system_rng
     width = _check_shape(inputs, None)
     n = len(inputs)
     y = public_key.to_bytes()
     h = commitment_generator().to_bytes()
     workers, chunks = parallel.plan(n, workers)
+    encoded_inputs = [_vector_encodings(v) for v in inputs]
+    prefix = _input_statement(election, public_key, width, encoded_inputs)
+    # Every secret value below (permutation, randomness, nonces) comes from one hedged
+    # stream: a repeated RNG output on other inputs still gives unrelated values, where a
+    # replayed permutation and nonces would link the two shuffles and expose ψ.
+    stream = hedged(rng, prefix, [])
 
     # GenShuffle and GenPermutationCommitment; ψ maps output position -> input position.
-    psi = random_permutation(n, rng)
-    reenc = [[_rand(rng) for _ in range(width)] for _ in range(n)]
-    perm_r = [_rand(rng) for _ in range(n)]           # r_j, indexed by input position j
-    encoded_inputs = [_vector_encodings(v) for v in inputs]
+    psi = random_permutation(n, stream)
+    reenc = [[_rand(stream) for _ in range(width)] for _ in range(n)]
+    perm_r = [_rand(stream) for _ in range(n)]        # r_j, indexed by input position j
     results = parallel.run(_work_reencrypt, [
         (y, ch.start, [encoded_inputs[psi[i]] for i in ch], [reenc[i] for i in ch],
          [perm_r[psi[i]] for i in ch]) for ch in chunks], workers)
@@ -236,22 +250,22 @@ def shuffle_and_prove(election: bytes, public_key: Point, inputs: Sequence[Ciphe
         for i, c in zip(ch, comms):
             commitments[psi[i]] = c
 
-    statement = _statement(election, public_key, width, encoded_inputs, outputs, commitments)
+    statement = _statement(prefix, outputs, commitments)
     u = statement.challenge_ints("u", n)
     u_prime = [u[psi[i]] for i in range(n)]
 
     # GenCommitmentChain, in closed form so that chunks are independent:
     # ĉ_i = R_i·G + U_i·h with R_i = r̂_i + u'_i·R_{i−1}, U_i = u'_1 ⋯ u'_i (ĉ_0 = h).
-    r_hat = [_rand(rng) for _ in range(n)]
+    r_hat = [_rand(stream) for _ in range(n)]
     chain_r, chain_u = [0], [1]
     for i in range(n):
         chain_r.append((r_hat[i] + u_prime[i] * chain_r[-1]) % ORDER)
         chain_u.append(u_prime[i] * chain_u[-1] % ORDER)
 
-    omega = [_rand(rng) for _ in range(3)]
-    omega4 = [_rand(rng) for _ in range(width)]
-    omega_hat = [_rand(rng) for _ in range(n)]
-    omega_prime = [_rand(rng) for _ in range(n)]
+    omega = [_rand(stream) for _ in range(3)]
+    omega4 = [_rand(stream) for _ in range(width)]
+    omega_hat = [_rand(stream) for _ in range(n)]
+    omega_prime = [_rand(stream) for _ in range(n)]
     results = parallel.run(_work_prove, [
         (h, generators[ch.start:ch.stop], outputs[ch.start:ch.stop],
          chain_r[ch.start:ch.stop + 1], chain_u[ch.start:ch.stop + 1],
@@ -306,8 +320,8 @@ def verify(election: bytes, public_key: Point, inputs: Sequence[CiphertextVector
     encoded_outputs = [_vector_encodings(v) for v in outputs]
     commitments = [p.to_bytes() for p in proof.commitments]
     chain = [h] + [p.to_bytes() for p in proof.chain]
-    statement = _statement(election, public_key, width, encoded_inputs, encoded_outputs,
-                           commitments)
+    statement = _statement(_input_statement(election, public_key, width, encoded_inputs),
+                           encoded_outputs, commitments)
     u = statement.challenge_ints("u", n)
     c = proof.challenge.value
     s_hat = [s.value for s in proof.s_hat]

@@ -7,21 +7,24 @@ The proof's context is the transcript: domain "threshold/partial-decryption", by
 "election", integer "trustee" j; then §6.2 with G1 = G, H1 = X_j, G2 = α, H2 = D.
 
 Any set S of at least t distinct trustees recovers x·α = Σ_{j∈S} λ_j·D_j with
-λ_j = Π_{k∈S, k≠j} k / (k − j) mod ℓ, and the message M = β − x·α.
+λ_j = Π_{k∈S, k≠j} k / (k − j) mod ℓ, and the message M = β − x·α. Combination is only
+reachable through ``verify_and_combine``, which verifies every partial decryption first
+and drops (and reports) the trustees whose proofs fail.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 from . import parallel
-from .codec import field, read_int, read_point, read_scalar
+from .codec import field, only_fields, read_int, read_point, read_scalar
 from .dkg import ElectionKey, TrusteeKey
 from .elgamal import CiphertextVector
 from .errors import DecodingError, NotEnoughSharesError, ParameterError, PartialDecryptionError
 from .group import (GENERATOR, IDENTITY_BYTES, ORDER, Point, Rng, Scalar, add_bytes,
-                    base_mul_int, mul_int, sub_bytes, system_rng)
+                    base_mul_int, mul_int, sub_bytes)
+from .nonce import hedged
 from .schnorr import SchnorrProof
 from .transcript import Transcript
 
@@ -41,6 +44,7 @@ class DecryptionShare:
 
     @classmethod
     def from_json(cls, obj: Any) -> DecryptionShare:
+        only_fields(obj, "d", "c", "s")
         return cls(read_point(obj, "d"), SchnorrProof(read_scalar(obj, "c"), read_scalar(obj, "s")))
 
 
@@ -58,6 +62,7 @@ class PartialDecryption:
 
     @classmethod
     def from_json(cls, obj: Any) -> PartialDecryption:
+        only_fields(obj, "trustee", "shares")
         vectors = field(obj, "shares", list)
         if not all(isinstance(v, list) for v in vectors):
             raise DecodingError("shares is a list of lists")
@@ -65,10 +70,11 @@ class PartialDecryption:
                    tuple(tuple(DecryptionShare.from_json(s) for s in v) for v in vectors))
 
 
-def _nonce(rng: Rng) -> int:
-    """A proof nonce in [1, ℓ): 64 bytes wide-reduced, redrawn on zero (appendix A)."""
+def _nonce(stream: Rng) -> int:
+    """A proof nonce in [1, ℓ): 64 bytes of the hedged stream wide-reduced, redrawn on zero
+    (appendix A)."""
     while True:
-        value = int.from_bytes(rng(64), "little") % ORDER
+        value = int.from_bytes(stream(64), "little") % ORDER
         if value:
             return value
 
@@ -123,9 +129,11 @@ def _shape(ciphertexts: Sequence[CiphertextVector]) -> list[int]:
 
 def partially_decrypt(key: TrusteeKey, election: bytes, ciphertexts: Sequence[CiphertextVector],
                       rng: Rng | None = None, workers: int | None = None) -> PartialDecryption:
-    rng = rng or system_rng
     alphas = [c.alpha.to_bytes() for v in ciphertexts for c in v]
-    nonces = [_nonce(rng) for _ in alphas]
+    # One hedged stream for all the components: the statement is every α, the secret x_j.
+    statement = _context(election, key.trustee).point_encodings("alphas", alphas)
+    stream = hedged(rng, statement, [key.share])
+    nonces = [_nonce(stream) for _ in alphas]
     vk = key.election_key.verification_key(key.trustee).to_bytes()
     workers, chunks = parallel.plan(len(alphas), workers)
     results = parallel.run(_work_prove, [
@@ -178,25 +186,54 @@ def lagrange_coefficients(trustees: Sequence[int]) -> dict[int, int]:
     return coefficients
 
 
-def combine(key: ElectionKey, ciphertexts: Sequence[CiphertextVector],
-            partials: Sequence[PartialDecryption], workers: int | None = None
-            ) -> list[tuple[Point, ...]]:
-    """Plaintext points from the partial decryptions of at least t distinct trustees.
+class Combination(NamedTuple):
+    """The result of ``verify_and_combine``: the plaintext points (one tuple per ciphertext
+    vector, in order) and the partial decryptions that were dropped, each as the error
+    that names its trustee and the first failing position."""
 
-    The partial decryptions must already be verified (see ``verify_partial_decryption``).
+    plaintexts: list[tuple[Point, ...]]
+    dropped: tuple[PartialDecryptionError, ...]
+
+
+def verify_and_combine(key: ElectionKey, election: bytes, ciphertexts: Sequence[CiphertextVector],
+                       partials: Sequence[PartialDecryption], workers: int | None = None
+                       ) -> Combination:
+    """Verify every partial decryption, drop the failing ones, combine the rest.
+
+    The only way to combine: an unverified share would let one trustee (or whoever relays
+    its message) swap any plaintext. A trustee whose proof fails, whose shares do not have
+    the shape of ``ciphertexts`` or whose index is not in 1 … n is dropped and reported;
+    combination goes on over the others. Raises ``NotEnoughSharesError`` (with
+    ``.dropped``) when fewer than t verified trustees remain, and ``ParameterError`` when
+    one trustee index appears twice (the caller must pick one message per trustee).
     """
     trustees = [p.trustee for p in partials]
-    for t in trustees:
-        if not 1 <= t <= key.count:
-            raise PartialDecryptionError("not a trustee of this election", trustee=t)
     if len(set(trustees)) != len(trustees):
         raise ParameterError("each trustee may contribute once")
+    verified, dropped = [], []
+    for partial in partials:
+        try:
+            verify_partial_decryption(key, election, ciphertexts, partial, workers)
+        except PartialDecryptionError as error:
+            dropped.append(error)
+        else:
+            verified.append(partial)
+    if len(verified) < key.threshold:
+        faulty = ", ".join(str(e) for e in dropped) or "none"
+        raise NotEnoughSharesError(
+            f"{len(verified)} verified partial decryptions, {key.threshold} needed; "
+            f"dropped: {faulty}", dropped=tuple(dropped))
+    return Combination(_combine(key, ciphertexts, verified, workers), tuple(dropped))
+
+
+def _combine(key: ElectionKey, ciphertexts: Sequence[CiphertextVector],
+             partials: Sequence[PartialDecryption], workers: int | None = None
+             ) -> list[tuple[Point, ...]]:
+    """Plaintext points from the *verified* partial decryptions of at least t distinct
+    trustees (``verify_and_combine`` is the caller; the benchmark times this step alone)."""
+    trustees = [p.trustee for p in partials]
     if len(trustees) < key.threshold:
         raise NotEnoughSharesError(f"{len(trustees)} trustees, {key.threshold} needed")
-    shape = _shape(ciphertexts)
-    for p in partials:
-        if [len(v) for v in p.shares] != shape:
-            raise PartialDecryptionError("shares do not match the ciphertexts", trustee=p.trustee)
     weights = lagrange_coefficients(trustees)
     betas = [c.beta.to_bytes() for v in ciphertexts for c in v]
     shares = [[s.share.to_bytes() for v in p.shares for s in v] for p in partials]
@@ -205,7 +242,7 @@ def combine(key: ElectionKey, ciphertexts: Sequence[CiphertextVector],
         ([weights[t] for t in trustees], betas[ch.start:ch.stop],
          [s[ch.start:ch.stop] for s in shares]) for ch in chunks], workers)
     flat = [Point._trusted(m) for part in results for m in part]
-    return list(_regroup(flat, shape))
+    return list(_regroup(flat, _shape(ciphertexts)))
 
 
 def _regroup(flat: list, shape: list[int]) -> tuple[tuple, ...]:

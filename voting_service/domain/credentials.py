@@ -40,6 +40,9 @@ from .errors import Conflict
 from .voter_roll import find_voter
 
 ISSUABLE_STATES = ("frozen", "open")
+# New credentials only before opening: the list is frozen into the record at opening, and
+# only a reissue (a signed revocation and replacement, its own event) may follow.
+FIRST_ISSUE_STATES = ("frozen",)
 
 
 @dataclass(frozen=True)
@@ -139,8 +142,8 @@ def check_issuable(election: Election, path: str, states: tuple[str, ...] = ISSU
                    ) -> None:
     """Refuse to store credentials outside `states` or from the other path."""
     if election.status not in states:
-        raise Conflict(f"credentials are stored once the manifest is frozen and until the "
-                       f"vote closes (election is {election.status})", "cannot_issue")
+        raise Conflict(f"credentials are stored only while the election is "
+                       f"{' or '.join(states)} (it is {election.status})", "cannot_issue")
     if election.credential_path not in (None, path):
         raise Conflict(f"this election's credentials come from the {election.credential_path} "
                        f"path, not the {path} path: one election cannot mix both",
@@ -151,8 +154,9 @@ def reissuable_credential(session: Session, voter: Voter) -> str:
     """The public credential a reissue would revoke, if this voter may get a new letter."""
     if not voter.eligible:
         raise Conflict(f"not eligible: {voter.eligibility_reason}", "not_eligible")
+    # Locked: a check-in racing this reissue waits for it, then applies to the new credential.
     state = session.execute(select(Participation.state).where(
-        Participation.voter_id == voter.id)).scalar()
+        Participation.voter_id == voter.id).with_for_update()).scalar()
     # Once checked in, the voter votes at the kiosk under this credential; a new one would
     # give them a second vote online.
     if state in ("checked_in", "voted_in_person"):
@@ -223,7 +227,7 @@ def _store_chunk(factory: sessionmaker, actor: str, slug: str, result: ChunkResu
     def store(db: Session) -> tuple[int, list[str]]:
         now = utcnow()
         election = elections.get_election(db, slug, lock=True)
-        check_issuable(election, "server")
+        check_issuable(election, "server", FIRST_ISSUE_STATES)
         election.credential_path = "server"
         ids = [row.voter_id for row in result.rows]
         still = dict(db.execute(select(Voter.id, Voter.questions).where(
@@ -274,7 +278,7 @@ def issue_credentials(factory: sessionmaker, actor: str, slug: str, out_dir: Pat
     """Issue credentials and letters to every eligible voter still without one."""
     with transaction(factory) as db:
         election = elections.get_election(db, slug)
-        check_issuable(election, "server")
+        check_issuable(election, "server", FIRST_ISSUE_STATES)
         fingerprint = bytes.fromhex(election.fingerprint)
         template = letter_election(election, online_url)
     out_dir = Path(out_dir)

@@ -21,7 +21,7 @@ from ..pb.instance import Project as PbProject
 from ..pb.rules import RuleSpecError, check_rule_spec
 from ..crypto.dkg import ElectionKey
 from ..crypto.errors import CryptoError
-from ..record.verify import policy_counts
+from ..record.verify import CheckFailed, policy_counts
 from ..store.models import Credential, District, Election, PollingPoint, Project, Question
 from ..store.types import utcnow
 from . import audit, manifest_schema, record
@@ -46,6 +46,28 @@ def list_elections(session: Session, public_only: bool = False) -> list[Election
     if public_only:
         query = query.where(Election.status != "draft")
     return list(session.execute(query).scalars())
+
+
+@dataclass(frozen=True)
+class ElectionSummary:
+    """An election as lists show it (pages, API, CLI)."""
+
+    slug: str
+    title: str
+    city: str
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    fingerprint: str | None
+
+    def to_json(self) -> dict:
+        return {"id": self.slug, "title": self.title, "city": self.city,
+                "status": self.status, "fingerprint": self.fingerprint}
+
+
+def summaries(session: Session, public_only: bool = False) -> list[ElectionSummary]:
+    return [ElectionSummary(e.slug, e.title, e.city, e.status, e.starts_at, e.ends_at,
+                            e.fingerprint) for e in list_elections(session, public_only)]
 
 
 SLUG_RE = re.compile(manifest_schema.SLUG["pattern"])
@@ -305,7 +327,12 @@ def transition(session: Session, actor: str, slug: str, target: str,
     elif target == "open":
         _record_opening(session, election)
     elif target == "closed":
-        cast, counted = policy_counts(list(record.events(session, election.id)))
+        try:
+            cast, counted = policy_counts(list(record.events(session, election.id)))
+        except CheckFailed as error:  # never expected: the service appends only what holds
+            raise Conflict(f"the record does not verify ({error.check} at event "
+                           f"{error.seq}): ask the IT direction before closing",
+                           "record_inconsistent")
         record.append(session, election.id, "closing",
                       {"ballots_cast": cast, "ballots_counted": counted})
     election.status = target
@@ -336,13 +363,14 @@ def _record_opening(session: Session, election: Election) -> None:
         "authority_key": election.authority_key if authority else None,
         "credentials": entries,
         "signature": election.authority_list_signature if authority else None})
-    reissues = [r for r in rows if authority and r.replaces is not None]
-    for r in reissues:
-        record.append(session, election.id, "credential_reissued", {
-            "revoked": r.replaces, "credential": r.public_key,
-            "questions": sorted(r.questions), "signature": r.reissue_signature})
-    record.append(session, election.id, "opening",
-                  {"credentials": len(entries) + len(reissues)})
+    record.append(session, election.id, "opening", {"credentials": len(entries)})
+    # Replacements made before opening follow it, each signed by the authority as it was
+    # made (the list the authority signed stays as signed).
+    for r in rows:
+        if authority and r.replaces is not None:
+            record.append(session, election.id, "credential_reissued", {
+                "revoked": r.replaces, "credential": r.public_key,
+                "questions": sorted(r.questions), "signature": r.reissue_signature})
 
 
 def set_election_key(session: Session, actor: str, slug: str, key_json) -> Election:

@@ -14,10 +14,6 @@ from pathlib import Path
 
 from .errors import Conflict, InvalidInput
 
-# The version 1 check-in QR's MAC key. Letters no longer use it (version 2 carries a secret
-# whose hash is stored with the credential); only the old check-in route still reads it,
-# until that route moves to version 2.
-CHECKIN_KEY = "checkin-mac.key"
 log = logging.getLogger("voting_service")
 
 

@@ -91,7 +91,7 @@ def create_staff(session: Session, actor: str, username: str, role: str, passwor
 @dataclass(frozen=True)
 class LoginResult:
     ok: bool
-    staff: Staff | None = None
+    staff: StaffView | None = None
     code: str = ""            # bad_credentials | locked
     retry_after: int = 0
 
@@ -117,20 +117,39 @@ def authenticate(session: Session, username: str, password: str, address: str = 
     staff.session_nonce = secrets.token_hex(16)
     staff.last_login_at = now
     audit.append(session, f"staff:{username}", "staff.login", f"staff:{username}")
-    return LoginResult(True, staff=staff)
+    return LoginResult(True, staff=staff_view(staff))
 
 
-def end_sessions(session: Session, staff: Staff) -> None:
-    staff.session_nonce = secrets.token_hex(16)
+@dataclass(frozen=True)
+class StaffView:
+    """What pages and sessions need of a staff account (never the ORM row)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    session_nonce: str
 
 
-def staff_for_session(session: Session, staff_id: int, nonce: str) -> Staff | None:
+def staff_view(staff: Staff) -> StaffView:
+    return StaffView(staff.id, staff.username, staff.display_name, staff.role,
+                     staff.session_nonce)
+
+
+def end_sessions(session: Session, staff_id: int) -> None:
+    """Log the account out everywhere: a cookie carrying the old nonce is dead."""
+    staff = session.get(Staff, staff_id)
+    if staff is not None:
+        staff.session_nonce = secrets.token_hex(16)
+
+
+def staff_for_session(session: Session, staff_id: int, nonce: str) -> StaffView | None:
     staff = session.get(Staff, staff_id)
     if staff is None or not staff.active:
         return None
     if not hmac.compare_digest(staff.session_nonce.encode(), nonce.encode()):
         return None
-    return staff
+    return staff_view(staff)
 
 
 @dataclass(frozen=True)
@@ -145,7 +164,7 @@ class Principal:
         return permission in self.permissions
 
 
-def principal_for_staff(staff: Staff) -> Principal:
+def principal_for_staff(staff: StaffView) -> Principal:
     return Principal(f"staff:{staff.username}", staff.role, ROLE_PERMISSIONS[staff.role])
 
 

@@ -65,9 +65,10 @@ def read_record(path: Path) -> Record:
         for number, raw, obj in _lines(archive, EVENTS):
             try:
                 event = parse_event(obj)
-            except RecordFormatError as error:
+                canonical = event.line()
+            except (RecordFormatError, TypeError) as error:  # TypeError: a float, say
                 raise RecordFormatError(f"{EVENTS} line {number}: {error}") from None
-            if raw[:-1] != event.line():
+            if raw[:-1] != canonical:
                 raise RecordFormatError(f"{EVENTS} line {number}: not in canonical form")
             record.events.append(event)
         for name, target in ((HEADS, record.heads), (WITNESSES, record.witnesses)):

@@ -34,9 +34,14 @@ def reissue_message(fingerprint: bytes, revoked: str, credential: str,
 
 
 def authority_signature_valid(key_hex: str, message: bytes, signature_hex: Any) -> bool:
+    hex_digits = set("0123456789abcdef")
+    if not (isinstance(key_hex, str) and len(key_hex) == 64 and set(key_hex) <= hex_digits
+            and isinstance(signature_hex, str) and len(signature_hex) == 128
+            and set(signature_hex) <= hex_digits):
+        return False  # the protocol's hex is lowercase, of an exact length
     try:
         Ed25519PublicKey.from_public_bytes(bytes.fromhex(key_hex)).verify(
             bytes.fromhex(signature_hex), message)
         return True
-    except (InvalidSignature, ValueError, TypeError):
+    except (InvalidSignature, ValueError):
         return False

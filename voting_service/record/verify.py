@@ -34,6 +34,30 @@ CHECKS = (
 )
 
 
+_CHECK_OF_TYPE = {
+    "manifest": "manifest", "election_key": "election_key", "kiosk_enrolled": "kiosks",
+    "kiosk_revoked": "kiosks", "credentials": "credential_list", "opening": "lifecycle",
+    "credential_reissued": "credential_reissues", "checkin": "checkins", "ballot": "ballots",
+    "spoiled": "spoiled", "closing": "counting",
+}
+_HEX = frozenset("0123456789abcdef")
+
+
+def _strict_hex(value: Any, size: int | None = None) -> bytes:
+    """Lowercase hex of exactly ``size`` bytes (bytes.fromhex alone accepts upper case and
+    spaces, which the protocol does not)."""
+    if not isinstance(value, str) or len(value) % 2 or not set(value) <= _HEX or \
+            (size is not None and len(value) != 2 * size):
+        raise ValueError("not lowercase hexadecimal of the expected length")
+    return bytes.fromhex(value)
+
+
+def _count(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError("a count is a non-negative integer")
+    return value
+
+
 class CheckFailed(Exception):
     def __init__(self, check: str, seq: int | None, message: str):
         super().__init__(message)
@@ -57,7 +81,8 @@ class VerifyReport:
                 "checks": self.checks, "failure": self.failure,
                 "ballots_cast": self.ballots_cast, "spoiled": self.spoiled,
                 "checkins": self.checkins,
-                "ballots_counted": {q: len(t) for q, t in self.counted.items()}}
+                "ballots_counted": {q: len(t) for q, t in self.counted.items()},
+                "counted": self.counted}
 
 
 @dataclass
@@ -158,7 +183,14 @@ class _Walk:
                 self.fail("chain", event, "its hash does not match its content (edited event)")
             if index == 1 and event.type != "manifest":
                 self.fail("manifest", event, "the record must start with the manifest")
-            getattr(self, "on_" + event.type)(event)
+            try:
+                getattr(self, "on_" + event.type)(event)
+            except CheckFailed:
+                raise
+            except (TypeError, ValueError, KeyError, AttributeError, CryptoError) as error:
+                # A body of the wrong shape is a failure of that event's check, never a crash.
+                self.fail(_CHECK_OF_TYPE[event.type], event, f"malformed {event.type} body: "
+                                                             f"{type(error).__name__}")
             prev = event.hash
         if not self.record.events:
             self.fail("manifest", None, "the record is empty")
@@ -174,7 +206,7 @@ class _Walk:
         try:
             self.specs = question_specs(manifest)
             self.polling_points = {p["id"] for p in manifest["polling_points"]}
-            self.service_key = bytes.fromhex(body["service_key"])
+            self.service_key = _strict_hex(body["service_key"], KEY_BYTES)
         except (KeyError, TypeError, ValueError) as error:
             self.fail("manifest", event, f"the manifest cannot be read: {error}")
         if len(self.service_key) != KEY_BYTES:
@@ -200,11 +232,11 @@ class _Walk:
         kiosk, point = body["kiosk"], body["polling_point"]
         if not isinstance(kiosk, str) or not kiosk or kiosk in self.kiosks:
             self.fail("kiosks", event, "a kiosk id is a new non-empty string")
-        if point not in self.polling_points:
+        if not isinstance(point, str) or point not in self.polling_points:
             self.fail("kiosks", event, f"unknown polling point {point!r}")
         try:
-            key = bytes.fromhex(body["public_key"])
-        except (TypeError, ValueError):
+            key = _strict_hex(body["public_key"], KEY_BYTES)
+        except ValueError:
             key = b""
         if len(key) != KEY_BYTES or key in self.kiosk_keys:
             self.fail("kiosks", event, "a kiosk key is 32 new bytes")
@@ -239,8 +271,7 @@ class _Walk:
                 self.fail("credential_list", event, f"{str(public)[:70]!r} is not a valid point")
             if public in credentials:
                 self.fail("credential_list", event, f"credential {public} listed twice")
-            if not isinstance(questions, list) or not questions or \
-                    not set(questions) <= set(self.specs):
+            if not _question_list(questions, self.specs):
                 self.fail("credential_list", event, f"credential {public}: unknown questions")
             credentials[public] = _Credential(frozenset(questions))
         if [e["credential"] for e in entries] != sorted(credentials):
@@ -262,9 +293,10 @@ class _Walk:
         if self.election_key is None or self.credentials is None:
             self.fail("lifecycle", event, "opening needs the election key and the credential "
                                           "list first")
-        if event.body["credentials"] != len(self.credentials):
+        if _count(event.body["credentials"]) != len(self.credentials):
             self.fail("lifecycle", event, "the opening counts another number of credentials")
         self.phase = "open"
+        self.passed.add("lifecycle")
 
     def on_credential_reissued(self, event: Event) -> None:
         self.need_phase(event, "open")
@@ -280,8 +312,7 @@ class _Walk:
             self.fail("credential_reissues", event, "the new credential is not a valid point")
         if new in self.credentials:
             self.fail("credential_reissues", event, "the new credential is already listed")
-        if not isinstance(questions, list) or not questions or \
-                not set(questions) <= set(self.specs):
+        if not _question_list(questions, self.specs):
             self.fail("credential_reissues", event, "unknown questions")
         if self.authority_key is not None:
             if not authority_signature_valid(self.authority_key, reissue_message(
@@ -298,7 +329,8 @@ class _Walk:
         self.need_phase(event, "open")
         body = self.body(event, "checkins", {"credential", "polling_point", "officer"})
         public, cred = self.credential(event, "checkins", body["credential"])
-        if body["polling_point"] not in self.polling_points:
+        if not isinstance(body["polling_point"], str) or \
+                body["polling_point"] not in self.polling_points:
             self.fail("checkins", event, "unknown polling point")
         if cred.checkin is not None:
             self.fail("checkins", event, "this credential already checked in")
@@ -331,9 +363,9 @@ class _Walk:
         public, cred = self.credential(event, "ballots", ballot.credential.hex())
         if ballot.question not in cred.questions:
             self.fail("ballots", event, f"this credential may not answer {ballot.question!r}")
-        if tracker in self.cast:
-            self.fail("ballots", event, "the same ballot twice")
         digest = _ciphertext_digest(ballot)
+        if tracker in self.cast or digest in self.cast_ciphertexts:
+            self.fail("ballots", event, "the same ballot (or ciphertexts) twice")
         if tracker in self.spoiled or digest in self.spoiled_ciphertexts:
             self.fail("spoiled", event, "a challenged (spoiled) ballot was cast")
         kiosk_key = None
@@ -376,8 +408,8 @@ class _Walk:
         digest = _ciphertext_digest(ballot)
         if tracker in self.cast or digest in self.cast_ciphertexts:
             self.fail("spoiled", event, "a cast ballot cannot be challenged afterwards")
-        if tracker in self.spoiled:
-            self.fail("spoiled", event, "the same challenged ballot twice")
+        if tracker in self.spoiled or digest in self.spoiled_ciphertexts:
+            self.fail("spoiled", event, "the same challenged ballot (or ciphertexts) twice")
         try:
             opening = ballots.BallotOpening.from_json(body["opening"])
             plaintext = ballots.open_ballot(self.election_key, ballot, opening)
@@ -397,7 +429,6 @@ class _Walk:
         self.closing = self.body(event, "counting", {"ballots_cast", "ballots_counted"})
         self.closing_event = event
         self.phase = "closed"
-        self.passed.add("lifecycle")
 
     # --- the counting policy (§11.4) -----------------------------------------------------
 
@@ -419,6 +450,12 @@ class _Walk:
         return out
 
 
+def _question_list(questions: Any, specs: dict) -> bool:
+    return isinstance(questions, list) and bool(questions) and \
+        all(isinstance(q, str) for q in questions) and len(set(questions)) == len(questions) \
+        and set(questions) <= set(specs)
+
+
 def _check_heads(walk: _Walk, heads: list[SignedHead], check: str, service: bool) -> None:
     chain = {e.seq: e.hash for e in walk.record.events}
     for head in heads:
@@ -426,6 +463,9 @@ def _check_heads(walk: _Walk, heads: list[SignedHead], check: str, service: bool
             raise CheckFailed(check, head.height, f"a head signed by {head.signer} names "
                               f"height {head.height} with a hash the record does not have "
                               "(the record was cut or rewritten after it was signed)")
+        if service != (head.signer == "service"):
+            raise CheckFailed(check, head.height, "a service head is signed as \"service\"; "
+                                                  "a witness under their own name")
         if service and head.key != walk.service_key:
             raise CheckFailed(check, head.height, "a head signed by a key other than the "
                                                   "service key of the manifest")
@@ -503,12 +543,15 @@ def _check_counting(walk: _Walk) -> None:
         return  # still open: the counted set is computed but not yet claimed
     counted = walk.counted()
     claimed = walk.closing
-    if claimed["ballots_cast"] != walk.ballots_cast:
+    if _count(claimed["ballots_cast"]) != walk.ballots_cast:
         raise CheckFailed("counting", walk.closing_event.seq,
                           f"closing claims {claimed['ballots_cast']} ballots cast, the record "
                           f"holds {walk.ballots_cast}")
     recomputed = {q: len(t) for q, t in counted.items()}
-    if claimed["ballots_counted"] != recomputed:
+    claimed_counts = claimed["ballots_counted"]
+    if not isinstance(claimed_counts, dict) or \
+            any(isinstance(v, bool) for v in claimed_counts.values()) or \
+            claimed_counts != recomputed:
         raise CheckFailed("counting", walk.closing_event.seq,
                           f"closing claims {claimed['ballots_counted']} counted ballots, the "
                           f"policy gives {recomputed}")

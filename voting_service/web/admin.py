@@ -61,7 +61,7 @@ def logout():
     staff = current_staff()
     if staff is not None:
         with unit_of_work() as db:
-            staff_domain.end_sessions(db, db.merge(staff))
+            staff_domain.end_sessions(db, staff.id)
     session.clear()
     return redirect(url_for("public.home"))
 
@@ -70,5 +70,5 @@ def logout():
 @page_requires("elections:read")
 def dashboard():
     with unit_of_work() as db:
-        items = elections.list_elections(db)
+        items = elections.summaries(db)
     return render_template("admin/dashboard.html", elections=items, staff=g.staff)

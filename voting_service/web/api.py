@@ -24,11 +24,6 @@ def json_body():
     return body
 
 
-def election_summary(election) -> dict:
-    return {"id": election.slug, "title": election.title, "city": election.city,
-            "status": election.status, "fingerprint": election.fingerprint}
-
-
 @bp.get("/openapi.json")
 @public
 def openapi():
@@ -39,8 +34,8 @@ def openapi():
 @requires("elections:read")
 def list_elections():
     with unit_of_work() as db:
-        return jsonify({"elections": [election_summary(e)
-                                      for e in elections.list_elections(db)]})
+        items = elections.summaries(db)
+    return jsonify({"elections": [e.to_json() for e in items]})
 
 
 @bp.post("/elections")

@@ -12,7 +12,9 @@ from flask import jsonify, request
 from ..domain import casting, elections
 from ..domain.errors import InvalidInput, Unauthenticated
 from .api import bp, json_body
-from .auth import public
+from .auth import VOTER_SESSION, public
+from . import openapi as o
+from .openapi import operation
 from .db import settings, unit_of_work
 
 
@@ -24,8 +26,15 @@ def voter_session_token() -> str:
     return value.strip()
 
 
+def voter_session(view):
+    """Voter routes: a voter session, never a staff token (declared like ``requires``)."""
+    view.permission = VOTER_SESSION
+    return view
+
+
 @bp.post("/elections/<slug>/ballots")
-@public
+@voter_session
+@operation("castBallots", "Cast the voter's ballots for all their questions (all or nothing)", request=o.CAST_BODY, response=o.RECEIPT, status=201, also=(200,), errors=(400, 401, 404, 409, 413, 415, 422), security="voter")
 def cast_ballots(slug: str):
     """The voter's ballots for all their questions, all or nothing."""
     token = voter_session_token()
@@ -42,6 +51,7 @@ def cast_ballots(slug: str):
 
 @bp.post("/elections/<slug>/kiosk-ballots")
 @public
+@operation("castKioskBallots", "Cast a checked-in voter's ballots from an enrolled kiosk", request=o.KIOSK_CAST_BODY, response=o.RECEIPT, status=201, also=(200,), errors=(400, 404, 409, 413, 415, 422), security="none")
 def cast_kiosk_ballots(slug: str):
     """A kiosk's ballots for one checked-in voter; authenticated by the kiosk's signature."""
     body = json_body()
@@ -58,7 +68,8 @@ def cast_kiosk_ballots(slug: str):
 
 
 @bp.post("/elections/<slug>/spoiled")
-@public
+@voter_session
+@operation("spoilBallot", "Publish a challenged ballot with its opening (never castable)", request=o.SPOIL_BODY, response=o.SPOILED, status=201, also=(200,), errors=(400, 401, 404, 409, 413, 415, 422), security="voter")
 def spoil_ballot(slug: str):
     """Publish a challenged ballot with its opening: it can never be cast."""
     token = voter_session_token()

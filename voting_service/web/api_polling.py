@@ -9,6 +9,8 @@ from ..domain import checkin, elections, kiosks
 from ..domain.errors import InvalidInput
 from .api import bp, json_body
 from .auth import requires
+from . import openapi as o
+from .openapi import operation
 from .db import unit_of_work
 
 
@@ -28,6 +30,7 @@ def _string(body: dict, name: str, limit: int) -> str:
 
 @bp.post("/elections/<slug>/checkins")
 @requires("checkin")
+@operation("checkIn", "Check a voter in at a polling point from their letter's QR", request=o.CHECKIN_BODY, response=o.CHECKIN_OK, status=201)
 def check_in(slug: str):
     body = _object(json_body())
     payload = _string(body, "qr_payload", 300)
@@ -40,6 +43,7 @@ def check_in(slug: str):
 
 @bp.get("/elections/<slug>/kiosks")
 @requires("elections:read")
+@operation("listKiosks", "Enrolled kiosks", response={"type": "object", "properties": {"kiosks": {"type": "array", "items": o.KIOSK}}, "required": ["kiosks"]}, errors=o.READ_ERRORS)
 def list_kiosks(slug: str):
     with unit_of_work() as db:
         views = kiosks.listing(db, elections.get_election(db, slug))
@@ -48,6 +52,7 @@ def list_kiosks(slug: str):
 
 @bp.post("/elections/<slug>/kiosks")
 @requires("kiosks:manage")
+@operation("enrolKiosk", "Enrol a kiosk's device key at a polling point", request=o.KIOSK_BODY, response=o.KIOSK, status=201)
 def enrol_kiosk(slug: str):
     body = _object(json_body())
     with unit_of_work() as db:
@@ -59,6 +64,7 @@ def enrol_kiosk(slug: str):
 
 @bp.post("/elections/<slug>/kiosks/<kiosk>/revoke")
 @requires("kiosks:manage")
+@operation("revokeKiosk", "Revoke a kiosk", request=o.REVOKE_BODY, response=o.KIOSK)
 def revoke_kiosk(slug: str, kiosk: str):
     body = _object(json_body())
     with unit_of_work() as db:
@@ -69,6 +75,7 @@ def revoke_kiosk(slug: str, kiosk: str):
 
 @bp.put("/elections/<slug>/election-key")
 @requires("ceremony")
+@operation("putElectionKey", "Record the trustees' election key (frozen elections)", request=o.ELECTION_KEY_BODY, response=o.STATUS_VIEW)
 def put_election_key(slug: str):
     body = _object(json_body())
     with unit_of_work() as db:

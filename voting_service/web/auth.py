@@ -55,6 +55,10 @@ def requires(permission: str):
     return decorate
 
 
+#: The permission of voter routes: a voter session opened with the letter code.
+VOTER_SESSION = "voter_session"
+
+
 def public(view):
     view.permission = None
     return view

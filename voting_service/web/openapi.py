@@ -154,6 +154,73 @@ CHECKIN_OK = {
 }
 
 
+HEX64 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+SIGNED_HEAD = {
+    "type": "object",
+    "properties": {"height": {"type": "integer"}, "hash": HEX64, "key": HEX64,
+                   "signature": {"type": "string"}, "signed_at": {"type": "string"},
+                   "signer": {"type": "string"}},
+    "required": ["height", "hash", "key", "signature", "signed_at", "signer"],
+}
+BALLOT = {"type": "object", "description": "A ballot v2 (docs/protocol.md §10)"}
+CAST_BODY = {"type": "object", "properties": {
+    "ballots": {"type": "array", "items": BALLOT, "minItems": 1, "maxItems": 16}},
+    "required": ["ballots"]}
+KIOSK_CAST_BODY = {"type": "object", "properties": {
+    "kiosk": {"type": "string", "minLength": 1, "maxLength": 64},
+    "ballots": {"type": "array", "items": BALLOT, "minItems": 1, "maxItems": 16}},
+    "required": ["kiosk", "ballots"]}
+RECEIPT = {
+    "type": "object",
+    "properties": {"election": {"type": "string"},
+                   "trackers": {"type": "object", "additionalProperties": HEX64},
+                   "positions": {"type": "object", "additionalProperties": {"type": "integer"}},
+                   "head": SIGNED_HEAD, "replayed": {"type": "boolean"}},
+    "required": ["election", "trackers", "positions", "head", "replayed"],
+}
+SPOIL_BODY = {"type": "object", "properties": {
+    "ballot": BALLOT,
+    "opening": {"type": "object", "properties": {
+        "randomness": {"type": "array", "items": HEX64}}, "required": ["randomness"]}},
+    "required": ["ballot", "opening"]}
+SPOILED = {"type": "object", "properties": {
+    "tracker": HEX64, "position": {"type": "integer"}, "plaintext": {"type": "string"},
+    "replayed": {"type": "boolean"}}, "required": ["tracker", "position", "plaintext"]}
+KIOSK = {"type": "object", "properties": {
+    "kiosk": {"type": "string"}, "label": {"type": "string"},
+    "polling_point": {"type": "string"}, "public_key": HEX64,
+    "status": {"enum": ["active", "revoked"]}, "enrolled_at": {"type": "string"}},
+    "required": ["kiosk", "label", "polling_point", "public_key", "status", "enrolled_at"]}
+KIOSK_BODY = {"type": "object", "properties": {
+    "polling_point": {"type": "string", "minLength": 1, "maxLength": 64},
+    "public_key": HEX64, "label": {"type": "string", "maxLength": 200}},
+    "required": ["polling_point", "public_key"]}
+REVOKE_BODY = {"type": "object", "properties": {
+    "reason": {"type": "string", "minLength": 1, "maxLength": 300}}, "required": ["reason"]}
+ELECTION_KEY_BODY = {"type": "object", "properties": {
+    "election_key": {"type": "object", "properties": {
+        "public_key": HEX64, "threshold": {"type": "integer", "minimum": 1},
+        "verification_keys": {"type": "array", "items": HEX64}},
+        "required": ["public_key", "threshold", "verification_keys"]}},
+    "required": ["election_key"]}
+CHECKIN_OK["properties"].update({"checkin": HEX64, "credential": HEX64,
+                                 "questions": {"type": "array", "items": {"type": "string"}}})
+CHECKIN_OK["required"] += ["checkin", "credential", "questions"]
+BOARD = {"type": "object", "properties": {
+    "election": {"type": "string"}, "status": {"enum": STATUS_NAMES},
+    "fingerprint": FINGERPRINT, "height": {"type": "integer"},
+    "head_hash": {"oneOf": [HEX64, {"type": "null"}]},
+    "signed_head": {"oneOf": [SIGNED_HEAD, {"type": "null"}]},
+    "counts": {"type": "object"}, "turnout": {"type": "object"}},
+    "required": ["election", "status", "fingerprint", "height", "counts", "turnout"]}
+EVENTS = {"type": "object", "properties": {
+    "events": {"type": "array", "items": {"type": "object"}}, "height": {"type": "integer"}},
+    "required": ["events", "height"]}
+PAGE_QUERY = ({"name": "start", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+              {"name": "count", "in": "query",
+               "schema": {"type": "integer", "minimum": 1, "maximum": 500}})
+
+
 def _errors(*statuses: int) -> dict:
     ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     text = {400: "Malformed request", 401: "Not authenticated", 403: "Token lacks permission",
@@ -181,7 +248,59 @@ READ_ERRORS = (401, 403, 404)
 WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422)
 
 
-def openapi_document() -> dict:
+def operation(operation_id: str, summary: str, *, request: dict | None = None,
+              response: dict | None = None, status: int = 200, also: tuple[int, ...] = (),
+              errors: tuple[int, ...] = WRITE_ERRORS, query: tuple[dict, ...] = (),
+              security: str = "bearer"):
+    """Declare a route's OpenAPI operation next to it; its permission comes from
+    ``requires``/``public``. ``security`` is "bearer", "voter" (a voter session) or "none"."""
+
+    def decorate(view):
+        view.openapi = {"operationId": operation_id, "summary": summary,
+                        "request": request, "response": response or {"type": "object"},
+                        "status": status, "also": also, "errors": errors, "query": query,
+                        "security": security}
+        return view
+
+    return decorate
+
+
+def _declared(app) -> dict:
+    """Paths of the routes that declare their operation with ``operation``."""
+    paths: dict = {}
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions.get(rule.endpoint)
+        spec = getattr(view, "openapi", None)
+        if spec is None or not rule.endpoint.startswith("api."):
+            continue
+        path = rule.rule.replace("<", "{").replace(">", "}")
+        params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                  for name in rule.arguments]
+        op = {"operationId": spec["operationId"], "summary": spec["summary"],
+              "x-permission": view.permission,
+              "parameters": sorted(params, key=lambda p: p["name"]) + list(spec["query"]),
+              "responses": {**_ok(spec["response"], spec["summary"], spec["status"]),
+                            **{k: v for extra in spec["also"]
+                               for k, v in _ok(spec["response"], spec["summary"], extra).items()},
+                            **_errors(*spec["errors"])}}
+        if spec["security"] == "none":
+            op["security"] = []
+        elif spec["security"] == "voter":
+            op["security"] = [{"voter": []}]
+        if spec["request"] is not None:
+            op["requestBody"] = _body(spec["request"])
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            paths.setdefault(path, {})[method.lower()] = copy.deepcopy(op)
+    return paths
+
+
+def openapi_document(app=None) -> dict:
+    """The whole document; routes declared with ``operation`` are read from ``app`` (the
+    current application by default)."""
+    if app is None:
+        from flask import current_app
+
+        app = current_app._get_current_object()
     doc = {
         "openapi": "3.1.0",
         "info": {
@@ -194,7 +313,11 @@ def openapi_document() -> dict:
         },
         "servers": [{"url": "/"}],
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "voter": {"type": "apiKey", "in": "header", "name": "Authorization",
+                          "description": "Voter <session token> from POST …/voter-sessions"},
+            },
             "schemas": {"Error": ERROR},
         },
         "security": [{"bearer": []}],
@@ -331,16 +454,7 @@ def openapi_document() -> dict:
                                   **_errors(400, 401, 404, 413, 415, 422, 429)},
                 }
             },
-            "/api/v1/elections/{slug}/checkins": {
-                "post": {
-                    "operationId": "checkIn", "x-permission": "checkin",
-                    "summary": "Check a voter in at a polling point from their letter's QR",
-                    "parameters": [SLUG_PARAM],
-                    "requestBody": _body(CHECKIN_BODY),
-                    "responses": {**_ok(CHECKIN_OK, "Checked in", 201),
-                                  **_errors(*WRITE_ERRORS)},
-                }
-            },
         },
     }
+    doc["paths"].update(_declared(app))
     return doc
