@@ -179,9 +179,10 @@ def _rehearse(n_voters, in_person, revotes, challenges, record_path, fresh, clie
     tokens = create_tokens(factory, f"rehearse {slug}")
     temporary = None
     try:
-        with timer.phase("server_start"):
-            server = LocalServer(workers=workers).start()
+        server = LocalServer(workers=workers)
         try:
+            with timer.phase("server_start"):
+                server.start()
             api = Api(server.host, server.port)
             setup = Setup(api, factory, tokens, slug)
             _say(quiet, f"Server on http://{server.host}:{server.port}/, election {slug}")

@@ -64,7 +64,11 @@ class LocalServer:
                 start_new_session=True)
         finally:
             log.close()
-        self._wait_healthy()
+        try:
+            self._wait_healthy()
+        except BaseException:   # Ctrl-C while waiting included: never leave it running
+            self.stop()
+            raise
         return self
 
     def _wait_healthy(self) -> None:
@@ -83,7 +87,6 @@ class LocalServer:
             except OSError:
                 pass
             time.sleep(0.2)
-        self.stop()
         raise ServerError(f"the server was not healthy after {START_TIMEOUT:.0f} s:\n"
                           f"{self.log_tail()}")
 
