@@ -57,7 +57,9 @@ class OpenElection:
         return ballots.encrypt(self.key, self.fingerprint, question,
                                self.plaintext(question, choice), spec.width,
                                credential=voter.credential.public, seq=seq, prev=prev,
-                               checkin=checkin, rng=rng)
+                               checkin=checkin, rng=rng,
+                               # Only the voter's own device holds the secret; a kiosk has none.
+                               secret=voter.credential.secret if checkin is None else None)
 
     def online_ballot(self, voter: VoterDevice, question: str, choice=(), **kw):
         ballot, _ = self.encrypt(voter, question, choice, **kw)

@@ -191,16 +191,47 @@ def test_chaum_pedersen_challenge(hashed):
         point("b", g2 * s - h2 * c), output("c")], c, at_least=2)
 
 
-def test_ballot_encryption_proof_body_and_signature(hashed):
-    """§6.3 (with the credential), §10's signed message and §6.5, for one ballot."""
+def _ballot_body(ballot, output_label):
+    """§10.2: the body transcript B, with the output drawn from it."""
+    proof = ballot.proof
+    return [domain("ballot/body/v2"), raw("election", E), text("question", ballot.question),
+            point("credential", ballot.credential), integer("seq", ballot.seq),
+            raw("prev", ballot.prev), raw("checkin", ballot.checkin or b""),
+            points("ciphertexts", ciphertext_points(ballot.ciphertexts)),
+            scalars("proof", [proof.challenge, *proof.responses]), output(output_label)]
+
+
+def _randomness_statement(key, ballot, plaintext):
+    """§10.8: the statement S that hedges the encryption randomness."""
+    return [domain("ballot/randomness"), raw("election", E), point("public_key", key.public_key),
+            text("question", ballot.question), point("credential", ballot.credential),
+            integer("seq", ballot.seq), raw("prev", ballot.prev),
+            raw("checkin", ballot.checkin or b""), raw("plaintext", plaintext),
+            integer("width", ballot.width), output("nonce")]
+
+
+def _assert_randomness_hedged(log, statement, secrets):
+    """§6.6: the randomness is read from N = T("nonce")[random, secret, statement]."""
+    assert_hashed(log, "ballot/randomness", statement, output_label="nonce")
+    digest = _SHA512(serialise(statement)).digest()
+    expected = [scalars("secret", secrets), raw("statement", digest)]
+    assert any(items[2:4] == expected for items in challenges(log, "nonce", "nonce"))
+
+
+def test_ballot_randomness_encryption_proof_body_tracker_and_signature(hashed):
+    """§10.8 (randomness), §6.3 (with the credential), §10.2 (message and tracker) and §6.5,
+    for one online ballot (a re-vote: seq 2 and a prev)."""
     rng = SeededRng(b"ballot")
     key, _ = recipes.run_key_ceremony(1, 1, E, rng)
     voter = derive_credential(generate_letter_code(rng), E)
-    ballot, _ = recipes.encrypt_ballot(key, E, "quartier-sud", b"choix", 2,
-                                       credential=voter.public, signing_key=voter.secret, rng=rng)
     hashed.clear()
-    recipes.verify_ballot(key, E, ballot, question="quartier-sud", width=2,
-                          credential=voter.public)
+    ballot, _ = recipes.encrypt_ballot(key, E, "quartier-sud", b"choix", 2, secret=voter.secret,
+                                       seq=2, prev=bytes(range(32)), rng=rng)
+    _assert_randomness_hedged(hashed, _randomness_statement(key, ballot, b"choix"),
+                              [voter.secret])
+    hashed.clear()
+    recipes.verify_ballot(key, E, ballot, question="quartier-sud", width=2)
+    tracker = recipes.ballot_tracker(E, ballot)
     proof, cts, y = ballot.proof, ballot.ciphertexts, key.public_key
     commitments = [Point.base_mul(s) - ct.alpha * proof.challenge
                    for s, ct in zip(proof.responses, cts)]
@@ -209,10 +240,11 @@ def test_ballot_encryption_proof_body_and_signature(hashed):
         point("credential", voter.public), text("question", "quartier-sud"),
         points("ciphertexts", ciphertext_points(cts)), points("commitments", commitments),
         output("c")], proof.challenge)
-    body = [domain("ballot/body"), raw("election", E), text("question", "quartier-sud"),
-            points("ciphertexts", ciphertext_points(cts)),
-            scalars("proof", [proof.challenge, *proof.responses]), output("message")]
-    assert_hashed(hashed, "ballot/body", body, output_label="message")
+    body = _ballot_body(ballot, "message")
+    assert_hashed(hashed, "ballot/body/v2", body, output_label="message")
+    assert_hashed(hashed, "ballot/body/v2", _ballot_body(ballot, "tracker"),
+                  output_label="tracker")
+    assert tracker == _SHA512(serialise(_ballot_body(ballot, "tracker"))).digest()[:32]
     message = _SHA512(serialise(body)).digest()
     sig = ballot.signature
     assert_hashed(hashed, "signature", [
@@ -220,6 +252,23 @@ def test_ballot_encryption_proof_body_and_signature(hashed):
         raw("message", message),
         point("commitment", Point.base_mul(sig.response) - voter.public * sig.challenge),
         output("c")], sig.challenge)
+
+
+def test_kiosk_ballot_randomness_and_body(hashed):
+    """The kiosk's statement and body carry the check-in; its randomness has no secret."""
+    rng = SeededRng(b"kiosk ballot")
+    key, _ = recipes.run_key_ceremony(1, 1, E, rng)
+    voter = derive_credential(generate_letter_code(rng), E)
+    hashed.clear()
+    ballot, _ = recipes.encrypt_kiosk_ballot(key, E, "ville", b"\x03", 1,
+                                             credential=voter.public, checkin=bytes(range(32)),
+                                             rng=rng)
+    _assert_randomness_hedged(hashed, _randomness_statement(key, ballot, b"\x03"), [])
+    hashed.clear()
+    tracker = recipes.ballot_tracker(E, ballot)
+    assert_hashed(hashed, "ballot/body/v2", _ballot_body(ballot, "tracker"),
+                  output_label="tracker")
+    assert tracker == _SHA512(serialise(_ballot_body(ballot, "tracker"))).digest()[:32]
 
 
 def test_signature_challenge(hashed):

@@ -26,8 +26,11 @@ def load(name):
 
 
 def _documents():
-    ballot, ceremony = load("ballot")["ballot"], load("ceremony")
+    online, kiosk = (case["ballot"] for case in load("ballot")["cases"])
+    ballot, ceremony = online, load("ceremony")
     return [
+        (recipes.Ballot.from_json, online),
+        (recipes.Ballot.from_json, kiosk),
         (Ciphertext.from_json, ballot["ciphertexts"][0]),
         (Signature.from_json, ballot["signature"]),
         (EncryptionProof.from_json, ballot["proof"]),
@@ -65,9 +68,9 @@ def _nested(document, path):
     (dkg.EncryptedShare.from_json, load("ceremony")["encrypted_shares"][2], ("signature",)),
     (threshold.PartialDecryption.from_json, load("ceremony")["partial_decryptions"][1],
      ("shares", 1, 0)),
-    (recipes.Ballot.from_json, load("ballot")["ballot"], ("proof",)),
-    (recipes.Ballot.from_json, load("ballot")["ballot"], ("signature",)),
-    (recipes.Ballot.from_json, load("ballot")["ballot"], ("ciphertexts", 1)),
+    (recipes.Ballot.from_json, load("ballot")["cases"][0]["ballot"], ("proof",)),
+    (recipes.Ballot.from_json, load("ballot")["cases"][0]["ballot"], ("signature",)),
+    (recipes.Ballot.from_json, load("ballot")["cases"][0]["ballot"], ("ciphertexts", 1)),
 ])
 def test_unknown_fields_inside_nested_objects_are_refused(reader, document, path):
     with pytest.raises(DecodingError, match="unknown field"):

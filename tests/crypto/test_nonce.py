@@ -8,6 +8,7 @@ two nonces are equal. It must not give the secret back.
 
 from __future__ import annotations
 
+from voting_service.crypto import ballot as ballots
 from voting_service.crypto import (chaum_pedersen, disjunctive, recipes, schnorr, shuffle,
                                    signature, threshold)
 from voting_service.crypto.credential import derive_credential, generate_letter_code
@@ -74,16 +75,37 @@ def test_ballots_with_a_stuck_rng_reveal_neither_randomness_nor_credential_secre
     key, _ = recipes.run_key_ceremony(1, 1, E, rng)
     voter = derive_credential(generate_letter_code(rng), E)
     (a, opening_a), (b, opening_b) = [
-        recipes.encrypt_ballot(key, E, "city", plaintext, 1, credential=voter.public,
-                               signing_key=voter.secret, rng=stuck_rng)
+        recipes.encrypt_ballot(key, E, "city", plaintext, 1, secret=voter.secret, rng=stuck_rng)
         for plaintext in (b"\x01", b"\x02")]
-    # The stuck RNG really repeated: both ballots got the same encryption randomness.
-    assert opening_a.randomness == opening_b.randomness
-    r = opening_a.randomness[0]
+    # Hedged by the plaintext: challenging one ballot (revealing its r) opens nothing else.
+    (r_a,), (r_b,) = opening_a.randomness, opening_b.randomness
+    assert r_a != r_b
     assert extracted(a.proof.responses[0], a.proof.challenge,
-                     b.proof.responses[0], b.proof.challenge) != r
+                     b.proof.responses[0], b.proof.challenge) not in (r_a, r_b)
     assert extracted(a.signature.response, a.signature.challenge,
                      b.signature.response, b.signature.challenge) != voter.secret
+
+
+def test_ballot_randomness_with_a_stuck_rng_differs_per_statement_and_secret():
+    """A stuck RNG gives every ballot other randomness unless the whole statement repeats:
+    then the ballot itself repeats, and its opening reveals only the same plaintext."""
+    rng = SeededRng(b"ballot statements")
+    key, _ = recipes.run_key_ceremony(1, 1, E, rng)
+    voter = derive_credential(generate_letter_code(rng), E)
+    checkin = bytes(range(32))
+
+    def randomness(plaintext=b"\x01", **kw):
+        kw.setdefault("secret", voter.secret)
+        _, opening = ballots.encrypt(key, E, "city", plaintext, 1, credential=voter.public,
+                                     rng=stuck_rng, **kw)
+        return opening.randomness
+
+    online = randomness()
+    assert randomness() == online
+    others = [randomness(b"\x02"), randomness(seq=2, prev=bytes(32)),
+              randomness(secret=None), randomness(checkin=checkin, secret=None),
+              randomness(b"\x02", checkin=checkin, secret=None)]
+    assert len({online, *others}) == 1 + len(others)
 
 
 def test_schnorr_and_chaum_pedersen_proofs_with_a_stuck_rng():

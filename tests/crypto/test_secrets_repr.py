@@ -73,8 +73,8 @@ def test_trustee_key_hides_its_share(caplog, ceremony):
 def test_ballot_opening_hides_the_randomness(caplog, ceremony):
     key, _, rng = ceremony
     voter = derive_credential(generate_letter_code(rng), E)
-    ballot, opening = recipes.encrypt_ballot(key, E, "city", b"\x01", 1, credential=voter.public,
-                                             signing_key=voter.secret, rng=rng)
+    ballot, opening = recipes.encrypt_ballot(key, E, "city", b"\x01", 1, secret=voter.secret,
+                                             rng=rng)
     secrets = [form for r in opening.randomness for form in _scalar_forms(r)]
     for text in _renderings(opening, caplog):
         assert "BallotOpening" in text

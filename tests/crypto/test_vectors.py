@@ -69,14 +69,22 @@ def test_credential_vectors():
         assert type(info.value) is expected, case
 
 
-def test_ballot_vector_verifies():
+def test_ballot_vectors_verify():
     v = load("ballot")
     election = bytes.fromhex(v["election"])
-    key = dkg.ElectionKey(Point.from_hex(v["public_key"]), 1, (Point.from_hex(v["public_key"]),))
-    ballot = recipes.Ballot.from_json(v["ballot"], width=v["width"])
-    recipes.verify_ballot(key, election, ballot, question=v["question"], width=v["width"],
-                          credential=Point.from_hex(v["credential"]))
+    key = dkg.ElectionKey.from_json(v["election_key"])
+    assert key.public_key.hex() == v["public_key"]
     assert derive_credential(v["letter_code"], election).public.hex() == v["credential"]
+    for case in v["cases"]:
+        ballot = recipes.Ballot.from_json(case["ballot"], width=case["width"])
+        assert ballot.to_json() == case["ballot"] and ballot.credential.hex() == v["credential"]
+        kiosk_key = bytes.fromhex(case["kiosk_public_key"]) if case["signer"] == "kiosk" \
+            else None
+        recipes.verify_ballot(key, election, ballot, question=case["question"],
+                              width=case["width"], kiosk_key=kiosk_key)
+        assert recipes.ballot_tracker(election, ballot).hex() == case["tracker"]
+        opening = recipes.BallotOpening.from_json(case["opening"])
+        assert recipes.open_ballot(key, ballot, opening).hex() == case["plaintext"]
 
 
 def test_signature_and_range_vectors_verify():
@@ -123,10 +131,11 @@ def _reject(case):
                              signature.Signature.from_json(case["signature"]))
         elif kind == "ballot":
             y = Point.from_hex(case["public_key"])
+            kiosk_key = bytes.fromhex(case["kiosk_key"]) if "kiosk_key" in case else None
             recipes.verify_ballot(dkg.ElectionKey(y, 1, (y,)), election,
                                   recipes.Ballot.from_json(case["ballot"]),
                                   question=case["question"], width=case["width"],
-                                  credential=Point.from_hex(case["credential"]))
+                                  kiosk_key=kiosk_key)
         elif kind == "range_proof":
             disjunctive.verify(election, Point.from_hex(case["public_key"]),
                                Point.from_hex(case["credential"]),
@@ -276,26 +285,63 @@ def test_signature_nonce_is_hedged_as_specified():
     assert _wide(stream) == v["nonce"]
 
 
-def test_ballot_nonces_are_hedged_as_specified():
-    v = load("ballot")
-    ciphertexts = b"".join(bytes.fromhex(c[k]) for c in v["ballot"]["ciphertexts"]
-                           for k in ("alpha", "beta"))
-    assert v["proof_nonce_statement"] == _statement_digest(
-        "ballot/encryption-proof", _item(2, "election", bytes.fromhex(v["election"])),
-        _item(6, "public_key", bytes.fromhex(v["public_key"])),
-        _item(6, "credential", bytes.fromhex(v["credential"])),
-        _item(3, "question", v["question"].encode()), _item(7, "ciphertexts", ciphertexts))
-    stream = _stream(v["proof_nonce_random"], v["randomness"], v["proof_nonce_statement"],
-                     64 * v["width"])
-    assert [_wide(stream[64 * k:64 * k + 64]) for k in range(v["width"])] == v["proof_nonces"]
-    assert v["signature_purpose"] == "signature"
-    assert v["signature_nonce_statement"] == _statement_digest(
-        "signature", _item(2, "election", bytes.fromhex(v["election"])),
-        _item(6, "public_key", bytes.fromhex(v["credential"])),
-        _item(2, "message", bytes.fromhex(v["signed_message"])))
-    stream = _stream(v["signature_nonce_random"], [v["credential_secret"]],
-                     v["signature_nonce_statement"], 64)
-    assert _wide(stream) == v["signature_nonce"]
+def _ballot_files():
+    """(election, public key, cases) of ballot.json and of record/ballot_v2.json."""
+    record = json.loads((VECTORS / "record" / "ballot_v2.json").read_text(encoding="utf-8"))
+    return [(bytes.fromhex(v["election"]), bytes.fromhex(v["public_key"]), v["cases"])
+            for v in (load("ballot"), record)]
+
+
+@pytest.mark.parametrize("election, public_key, cases", _ballot_files(),
+                         ids=["ballot", "record/ballot_v2"])
+def test_ballot_randomness_nonces_body_and_tracker_are_as_specified(election, public_key,
+                                                                       cases):
+    """§10.8, §6.6, §6.3, §10.2 and §6.5, rebuilt from each case's JSON alone."""
+    for case in cases:
+        b = case["ballot"]
+        width, online = case["width"], b["checkin"] is None
+        credential = bytes.fromhex(b["credential"])
+        # The items both the randomness statement and the body start with (the body
+        # without public_key).
+        head = (_item(2, "election", election), _item(6, "public_key", public_key),
+                _item(3, "question", b["question"].encode()), _item(6, "credential", credential),
+                _item(4, "seq", struct.pack(">Q", b["seq"])),
+                _item(2, "prev", bytes.fromhex(b["prev"])),
+                _item(2, "checkin", b"" if online else bytes.fromhex(b["checkin"])))
+        randomness = (_item(1, "domain", b"voting_service/v1/ballot/randomness") + b"".join(head)
+                      + _item(2, "plaintext", bytes.fromhex(case["plaintext"]))
+                      + _item(4, "width", struct.pack(">Q", width)))
+        assert randomness.hex() == case["randomness_transcript"]
+        assert case["randomness_nonce_statement"] == hashlib.sha512(
+            randomness + _item(0x10, "nonce", struct.pack(">Q", 0))).hexdigest()
+        hedge = [case["credential_secret"]] if online else []
+        stream = _stream(case["randomness_nonce_random"], hedge,
+                         case["randomness_nonce_statement"], 64 * width)
+        assert [_wide(stream[64 * k:64 * k + 64]) for k in range(width)] == case["randomness"]
+        ciphertexts = b"".join(bytes.fromhex(c[k]) for c in b["ciphertexts"]
+                               for k in ("alpha", "beta"))
+        assert case["proof_nonce_statement"] == _statement_digest(
+            "ballot/encryption-proof", _item(2, "election", election),
+            _item(6, "public_key", public_key), _item(6, "credential", credential),
+            _item(3, "question", b["question"].encode()), _item(7, "ciphertexts", ciphertexts))
+        stream = _stream(case["proof_nonce_random"], case["randomness"],
+                         case["proof_nonce_statement"], 64 * width)
+        assert [_wide(stream[64 * k:64 * k + 64]) for k in range(width)] == case["proof_nonces"]
+        proof = b"".join(bytes.fromhex(x) for x in [b["proof"]["c"], *b["proof"]["s"]])
+        body = (_item(1, "domain", b"voting_service/v1/ballot/body/v2") + head[0]
+                + b"".join(head[2:]) + _item(7, "ciphertexts", ciphertexts)
+                + _item(8, "proof", proof))
+        assert body.hex() == case["body_transcript"]
+        message = hashlib.sha512(body + _item(0x10, "message", struct.pack(">Q", 0))).digest()
+        tracker = hashlib.sha512(body + _item(0x10, "tracker", struct.pack(">Q", 0))).digest()
+        assert (message.hex(), tracker[:32].hex()) == (case["message"], case["tracker"])
+        if online:
+            assert case["signature_nonce_statement"] == _statement_digest(
+                "signature", _item(2, "election", election), _item(6, "public_key", credential),
+                _item(2, "message", message))
+            stream = _stream(case["signature_nonce_random"], [case["credential_secret"]],
+                             case["signature_nonce_statement"], 64)
+            assert _wide(stream) == case["signature_nonce"]
 
 
 def test_range_partial_decryption_and_shuffle_nonces_come_from_the_stream():

@@ -19,9 +19,11 @@ import struct
 import sys
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from voting_service.crypto import ballot as ballots
 from voting_service.crypto import (disjunctive, dkg, elgamal, encryption_proof, nonce, recipes,
                                    shuffle, signature, threshold)
 from voting_service.crypto.credential import (derive_credential, format_letter_code,
@@ -233,44 +235,128 @@ def credential_vectors() -> dict[str, Any]:
                          {"typed": first[:5] + "\u00a0" + first[5:], "error": "format"}]}
 
 
+def _items(*items: tuple[int, str, bytes]) -> bytes:
+    return b"".join(_item(tag, label, value) for tag, label, value in items)
+
+
+def _output(transcript: bytes, label: str, index: int = 0) -> bytes:
+    return hashlib.sha512(transcript + _item(0x10, label, struct.pack(">Q", index))).digest()
+
+
+def randomness_transcript(election: bytes, public_key: Point, ballot: ballots.Ballot,
+                          plaintext: bytes) -> bytes:
+    """The bytes of the statement that hedges a ballot's randomness (§10.8), item by item."""
+    return _items(
+        (0x01, "domain", b"voting_service/v1/ballot/randomness"), (0x02, "election", election),
+        (0x06, "public_key", public_key.to_bytes()),
+        (0x03, "question", ballot.question.encode("utf-8")),
+        (0x06, "credential", ballot.credential.to_bytes()),
+        (0x04, "seq", struct.pack(">Q", ballot.seq)), (0x02, "prev", ballot.prev),
+        (0x02, "checkin", ballot.checkin or b""), (0x02, "plaintext", plaintext),
+        (0x04, "width", struct.pack(">Q", ballot.width)))
+
+
+def body_transcript(election: bytes, ballot: ballots.Ballot) -> bytes:
+    """The bytes of the ballot body transcript (§10.2), item by item."""
+    points = b"".join(p.to_bytes() for c in ballot.ciphertexts for p in (c.alpha, c.beta))
+    scalars = b"".join(s.to_bytes() for s in (ballot.proof.challenge, *ballot.proof.responses))
+    return _items(
+        (0x01, "domain", b"voting_service/v1/ballot/body/v2"), (0x02, "election", election),
+        (0x03, "question", ballot.question.encode("utf-8")),
+        (0x06, "credential", ballot.credential.to_bytes()),
+        (0x04, "seq", struct.pack(">Q", ballot.seq)), (0x02, "prev", ballot.prev),
+        (0x02, "checkin", ballot.checkin or b""), (0x07, "ciphertexts", points),
+        (0x08, "proof", scalars))
+
+
+def ballot_case(key: dkg.ElectionKey, election: bytes, ballot: ballots.Ballot,
+                opening: ballots.BallotOpening, draws: list[bytes], *,
+                secret: Scalar | None = None, kiosk_seed: bytes | None = None) -> dict[str, Any]:
+    """A version 2 ballot (§10) with every intermediate value, each checked here against the
+    formulas written out. ``draws`` are what the device took from its random source while
+    encrypting and signing: 64 bytes for the randomness, the proof and (online) the
+    signature (§10.8). ``secret`` is the credential secret online; ``kiosk_seed`` the
+    kiosk's Ed25519 seed. Shared with record/generate.py, so that ballot.json and
+    record/ballot_v2.json describe ballots the same way."""
+    plaintext = ballots.open_ballot(key, ballot, opening)
+    width, y = ballot.width, key.public_key
+    random_r, random_proof, *random_sig = draws
+    hedge = [] if secret is None else [secret]
+    statement = randomness_transcript(election, y, ballot, plaintext)
+    r_statement = _output(statement, "nonce")
+    for k, r in enumerate(opening.randomness):
+        assert Scalar.from_wide_bytes(_nonce_stream_block(random_r, hedge, r_statement, k)) == r
+    c = ballot.proof.challenge
+    nonces = [s - c * r for s, r in zip(ballot.proof.responses, opening.randomness)]
+    proof_statement = encryption_proof._statement(election, y, ballot.credential,
+                                                  ballot.question, ballot.ciphertexts)
+    proof_statement = proof_statement.output("nonce")
+    for k, u in enumerate(nonces):
+        assert Scalar.from_wide_bytes(_nonce_stream_block(
+            random_proof, opening.randomness, proof_statement, k)) == u
+    body = body_transcript(election, ballot)
+    message, tracker = _output(body, "message"), _output(body, "tracker")[:32]
+    assert message == ballots.message(election, ballot)
+    assert tracker == ballots.tracker(election, ballot)
+    case = {
+        "question": ballot.question, "width": width, "plaintext": plaintext.hex(),
+        "embedded": [q.hex() for q in embed_bytes(plaintext, width)],
+        "randomness_transcript": statement.hex(), "randomness_nonce_random": random_r.hex(),
+        "randomness_nonce_statement": r_statement.hex(),
+        "randomness": _hex_scalars(opening.randomness),
+        "proof_nonce_random": random_proof.hex(), "proof_nonce_statement": proof_statement.hex(),
+        "proof_nonces": _hex_scalars(nonces),
+        "proof_commitments": [Point.base_mul(u).hex() for u in nonces],
+        "body_transcript": body.hex(), "message": message.hex(), "tracker": tracker.hex(),
+    }
+    if ballot.checkin is None:
+        (random_sig,) = random_sig
+        k = ballot.signature.response - ballot.signature.challenge * secret
+        sig_statement = signature._statement(signature.BALLOT_PURPOSE, election,
+                                             ballot.credential, message).output("nonce")
+        assert Scalar.from_wide_bytes(_nonce_stream_block(random_sig, [secret], sig_statement,
+                                                          0)) == k
+        case.update({"signer": "credential", "credential_secret": secret.hex(),
+                     "signature_nonce_random": random_sig.hex(),
+                     "signature_nonce_statement": sig_statement.hex(),
+                     "signature_nonce": k.hex(), "signature_commitment": Point.base_mul(k).hex()})
+    else:
+        assert random_sig == []   # Ed25519 signatures are deterministic
+        kiosk = Ed25519PrivateKey.from_private_bytes(kiosk_seed)
+        case.update({"signer": "kiosk", "kiosk_private_seed": kiosk_seed.hex(),
+                     "kiosk_public_key": kiosk.public_key().public_bytes(
+                         Encoding.Raw, PublicFormat.Raw).hex()})
+    case.update({"ballot": ballot.to_json(), "opening": opening.to_json()})
+    return case
+
+
 def ballot_vectors() -> dict[str, Any]:
+    """One online ballot (width 2) and one kiosk ballot of the same voter."""
     rng = SeededRng(b"vectors/ballot")
     key, _ = recipes.run_key_ceremony(1, 1, ELECTION, rng)
     voter = derive_credential(generate_letter_code(rng), ELECTION)
-    plaintext, width, question = bytes(range(40)), 2, "quartier-nord"
-    recording = _RecordingRng(rng)
-    ballot, opening = recipes.encrypt_ballot(key, ELECTION, question, plaintext, width,
-                                             credential=voter.public, signing_key=voter.secret,
-                                             rng=recording)
-    # Draws: the w encryption randomness values, then 64 bytes per hedged stream (§6.6).
-    proof_random, sig_random = recording.draws[width:]
-    c = ballot.proof.challenge
-    nonces = [s - c * r for s, r in zip(ballot.proof.responses, opening.randomness)]
-    proof_statement = encryption_proof._statement(ELECTION, key.public_key, voter.public, question,
-                                                  ballot.ciphertexts).output("nonce")
-    for k, u in enumerate(nonces):
-        assert Scalar.from_wide_bytes(_nonce_stream_block(
-            proof_random, opening.randomness, proof_statement, k)) == u
-    message = recipes.ballot_message(ELECTION, question, ballot.ciphertexts, ballot.proof)
-    sig_nonce = ballot.signature.response - ballot.signature.challenge * voter.secret
-    sig_statement = signature._statement(signature.BALLOT_PURPOSE, ELECTION, voter.public,
-                                         message).output("nonce")
-    assert Scalar.from_wide_bytes(_nonce_stream_block(sig_random, [voter.secret], sig_statement,
-                                                      0)) == sig_nonce
+    recording = RecordingRng(rng)
+    online, opening = recipes.encrypt_ballot(key, ELECTION, "quartier-nord", bytes(range(40)), 2,
+                                             secret=voter.secret, rng=recording)
+    cases = [{"label": "online", **ballot_case(key, ELECTION, online, opening, recording.draws,
+                                               secret=voter.secret)}]
+    kiosk_seed = hashlib.sha256(b"vectors/ballot/kiosk").digest()
+    checkin = hashlib.sha256(b"vectors/ballot/checkin").digest()
+    recording = RecordingRng(rng)
+    unsigned, opening = recipes.encrypt_kiosk_ballot(key, ELECTION, "ville", b"\x05", 1,
+                                                     credential=voter.public, checkin=checkin,
+                                                     rng=recording)
+    kiosk = recipes.sign_kiosk_ballot(ELECTION, unsigned,
+                                      Ed25519PrivateKey.from_private_bytes(kiosk_seed))
+    cases.append({"label": "kiosk", **ballot_case(key, ELECTION, kiosk, opening, recording.draws,
+                                                  kiosk_seed=kiosk_seed)})
     return {
         "seed": "vectors/ballot", "election": ELECTION.hex(), "public_key": key.public_key.hex(),
-        "letter_code": voter.code, "credential_secret": voter.secret.hex(),
-        "credential": voter.public.hex(), "question": question, "plaintext": plaintext.hex(),
-        "width": width, "embedded": [q.hex() for q in embed_bytes(plaintext, width)],
-        "randomness": _hex_scalars(opening.randomness),
-        "proof_nonce_random": proof_random.hex(), "proof_nonce_statement": proof_statement.hex(),
-        "proof_nonces": _hex_scalars(nonces),
-        "proof_commitments": [Point.base_mul(u).hex() for u in nonces],
-        "signed_message": message.hex(), "signature_purpose": signature.BALLOT_PURPOSE,
-        "signature_nonce_random": sig_random.hex(),
-        "signature_nonce_statement": sig_statement.hex(), "signature_nonce": sig_nonce.hex(),
-        "signature_commitment": Point.base_mul(sig_nonce).hex(),
-        "ballot": ballot.to_json(),
+        "election_key": key.to_json(), "letter_code": voter.code,
+        "credential": voter.public.hex(),
+        "kiosk_seed": "SHA-256(\"vectors/ballot/kiosk\")",
+        "checkin": "SHA-256(\"vectors/ballot/checkin\"), standing for a check-in event's hash",
+        "cases": cases,
     }
 
 
@@ -281,7 +367,7 @@ def range_proof_vectors() -> dict[str, Any]:
     for value, maximum in ((0, 1), (1, 1), (2, 3)):
         r = Scalar.random_nonzero(rng)
         ct = elgamal.encrypt(key.public, encode_int(value), r)
-        recording = _RecordingRng(rng)
+        recording = RecordingRng(rng)
         proof = disjunctive.prove(ELECTION, key.public, voter.public, ct, value, r, maximum,
                                   recording)
         statement = disjunctive._statement(ELECTION, key.public, voter.public, maximum,
@@ -312,7 +398,7 @@ def signature_vectors() -> dict[str, Any]:
     rng = SeededRng(b"vectors/signature")
     key = elgamal.KeyPair.generate(rng)
     message = b"message to sign"
-    recording = _RecordingRng(rng)
+    recording = RecordingRng(rng)
     sig = signature.sign(ELECTION, key.secret, message, recording)
     (random,) = recording.draws
     k = sig.response - sig.challenge * key.secret
@@ -326,7 +412,7 @@ def signature_vectors() -> dict[str, Any]:
             "commitment": Point.base_mul(k).hex(), "signature": sig.to_json()}
 
 
-class _RecordingRng:
+class RecordingRng:
     """Passes draws through from a SeededRng and remembers them (to list the X25519
     ephemeral secrets, which the ceremony draws and forgets)."""
 
@@ -353,7 +439,7 @@ def ceremony_vectors() -> dict[str, Any]:
     announcements = [d.announcement for d in dealers]
     shares, ephemeral_secrets = [], {}
     for d in dealers:
-        recording = _RecordingRng(rng)
+        recording = RecordingRng(rng)
         dealt = d.deal(announcements, recording)
         # deal() draws, per recipient: 32 bytes (ephemeral X25519 secret), 64 (signature nonce)
         secrets = [x for x in recording.draws if len(x) == 32]
@@ -389,7 +475,7 @@ def ceremony_vectors() -> dict[str, Any]:
                                           elgamal.random_scalars(1, rng)) for i in range(2)]
     partials, randoms = [], []
     for k in keys[::2]:
-        recording = _RecordingRng(rng)
+        recording = RecordingRng(rng)
         partials.append(threshold.partially_decrypt(k, ELECTION, ciphertexts, recording,
                                                     workers=1))
         randoms += recording.draws
@@ -478,7 +564,7 @@ def shuffle_vectors() -> dict[str, Any]:
     inputs = [elgamal.encrypt_vector(key.public, embed_bytes(b"vote %d" % i, width),
                                      elgamal.random_scalars(width, rng)) for i in range(n)]
     # Replay the prover's draws (protocol.md §6.6 stream, appendix A order) on a copy.
-    replay = _RecordingRng(copy.deepcopy(rng))
+    replay = RecordingRng(copy.deepcopy(rng))
     outputs, proof = shuffle.shuffle_and_prove(ELECTION, key.public, inputs, rng, workers=1)
     prefix = shuffle._input_statement(ELECTION, key.public, width,
                                       [shuffle._vector_encodings(v) for v in inputs])
@@ -584,28 +670,36 @@ def negative_vectors() -> dict[str, Any]:
                   "code": "decoding_error", "signature": {**sig["signature"], "k": "00" * 32}})
 
     other = derive_credential(generate_letter_code(SeededRng(b"vectors/negative")), ELECTION)
+    online, kiosk = ballot["cases"]
     base = {"kind": "ballot", "code": "bad_proof", "election": ballot["election"],
-            "public_key": ballot["public_key"], "question": ballot["question"],
-            "width": ballot["width"], "credential": ballot["credential"],
-            "ballot": ballot["ballot"]}
+            "public_key": ballot["public_key"], "question": online["question"],
+            "width": online["width"], "ballot": online["ballot"]}
     cases.append({**base, "reason": "replayed under another voter's credential (proof fails)",
-                  "credential": other.public.hex()})
+                  "ballot": {**online["ballot"], "credential": other.public.hex()}})
     cases.append({**base, "reason": "checked as the answer to another question",
                   "question": "quartier-sud"})
-    tampered = copy.deepcopy(ballot["ballot"])
+    tampered = copy.deepcopy(online["ballot"])
     tampered["ciphertexts"][0], tampered["ciphertexts"][1] = (tampered["ciphertexts"][1],
                                                              tampered["ciphertexts"][0])
     cases.append({**base, "reason": "ciphertexts reordered", "ballot": tampered})
-    tampered = copy.deepcopy(ballot["ballot"])
+    tampered = copy.deepcopy(online["ballot"])
     tampered["ciphertexts"][1]["alpha"] = "00" * 32
     cases.append({**base, "reason": "identity point as α_2", "code": "identity_point",
                   "ballot": tampered})
-    tampered = copy.deepcopy(ballot["ballot"])
+    tampered = copy.deepcopy(online["ballot"])
     beta = bytearray(bytes.fromhex(tampered["ciphertexts"][0]["beta"]))
     beta[31] |= 0x80
     tampered["ciphertexts"][0]["beta"] = beta.hex()
     cases.append({**base, "reason": "β_1 with its top bit set (not a canonical encoding)",
                   "code": "invalid_point", "ballot": tampered})
+    cases.append({**base, "reason": "seq changed after signing (a replayed place in the chain)",
+                  "code": "bad_signature", "ballot": {**online["ballot"], "seq": 2}})
+    other_kiosk = Ed25519PrivateKey.from_private_bytes(
+        hashlib.sha256(b"vectors/negative/kiosk").digest()).public_key()
+    cases.append({**base, "reason": "kiosk ballot checked under another kiosk's key",
+                  "code": "bad_signature", "question": kiosk["question"],
+                  "width": kiosk["width"], "ballot": kiosk["ballot"],
+                  "kiosk_key": other_kiosk.public_bytes(Encoding.Raw, PublicFormat.Raw).hex()})
 
     rng = SeededRng(b"vectors/negative/range")
     key, voter = elgamal.KeyPair.generate(rng), elgamal.KeyPair.generate(rng)

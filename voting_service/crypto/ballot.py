@@ -24,13 +24,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (Ed25519PrivateKey
                                                                Ed25519PublicKey)
 
 from . import embedding, encryption_proof, signature
-from .codec import field, read_bytes_hex, read_int, read_point
+from .codec import field, only_fields, read_bytes_hex, read_int, read_point
 from .dkg import ElectionKey
 from .elgamal import (CiphertextVector, decrypt_with_randomness, encrypt_vector, random_scalars,
                       vector_from_json, vector_to_json)
 from .encryption_proof import EncryptionProof
 from .errors import DecodingError, InvalidProofError, InvalidSignatureError, ParameterError
-from .group import Point, Rng, Scalar, system_rng
+from .group import Point, Rng, Scalar
+from .nonce import hedged
 from .signature import Signature
 from .transcript import Transcript
 
@@ -38,8 +39,8 @@ VERSION = 2
 TRACKER_BYTES = 32
 ZERO_TRACKER = bytes(TRACKER_BYTES)
 ED25519_SIGNATURE_BYTES = 64
-_FIELDS = {"version", "question", "credential", "seq", "prev", "checkin", "ciphertexts",
-           "proof", "signature"}
+_FIELDS = ("version", "question", "credential", "seq", "prev", "checkin", "ciphertexts",
+           "proof", "signature")
 
 
 @dataclass(frozen=True)
@@ -83,11 +84,7 @@ class Ballot:
     @classmethod
     def from_json(cls, obj: Any, width: int | None = None) -> Ballot:
         """Strict reader: unknown fields, a wrong version, a malformed field are refused."""
-        if not isinstance(obj, dict):
-            raise DecodingError("a ballot is a JSON object")
-        unknown = set(obj) - _FIELDS
-        if unknown:
-            raise DecodingError(f"unknown ballot field {sorted(unknown)[0]!r}")
+        only_fields(obj, *_FIELDS)
         if field(obj, "version", int) != VERSION:
             raise DecodingError(f"ballot version {obj['version']!r}, expected {VERSION}")
         prev = read_bytes_hex(obj, "prev")
@@ -167,19 +164,37 @@ def tracker(election: bytes, ballot: Ballot) -> bytes:
     return _body(election, ballot).output("tracker")[:TRACKER_BYTES]
 
 
+def _randomness_statement(election: bytes, public_key: Point, question: str, credential: Point,
+                          seq: int, prev: bytes, checkin: bytes | None, plaintext: bytes,
+                          width: int) -> Transcript:
+    """Everything the encryption depends on (protocol.md §10.8), so that a repeated RNG
+    output still gives unrelated randomness to any other ballot."""
+    t = Transcript("ballot/randomness").bytes("election", election)
+    t.point("public_key", public_key).text("question", question)
+    t.point("credential", credential).integer("seq", seq).bytes("prev", prev)
+    t.bytes("checkin", checkin or b"").bytes("plaintext", plaintext)
+    return t.integer("width", width)
+
+
 def encrypt(election_key: ElectionKey, election: bytes, question: str, plaintext: bytes,
             width: int, *, credential: Point, seq: int = 1, prev: bytes = ZERO_TRACKER,
-            checkin: bytes | None = None, rng: Rng | None = None
-            ) -> tuple[Ballot, BallotOpening]:
-    """Embed, encrypt and prove; the ballot is unsigned until the voter casts it."""
+            checkin: bytes | None = None, secret: Scalar | None = None,
+            rng: Rng | None = None) -> tuple[Ballot, BallotOpening]:
+    """Embed, encrypt and prove; the ballot is unsigned until the voter casts it.
+
+    The randomness is hedged (§10.8): an RNG that repeats would otherwise give two ballots
+    the same r, and challenging one (which reveals r) would decrypt the other. ``secret``
+    is the credential secret, which an online device holds and mixes in; a kiosk has none.
+    """
     if seq < 1 or len(prev) != TRACKER_BYTES:
         raise ParameterError("seq starts at 1; prev is a 32-byte tracker")
     if checkin is not None and (len(checkin) != TRACKER_BYTES or seq != 1
                                 or prev != ZERO_TRACKER):
         raise ParameterError("a kiosk ballot names a 32-byte check-in, with seq 1, zero prev")
-    rng = rng or system_rng
     pk = election_key.public_key
-    randomness = random_scalars(width, rng)
+    statement = _randomness_statement(election, pk, question, credential, seq, prev, checkin,
+                                      plaintext, width)
+    randomness = random_scalars(width, hedged(rng, statement, [] if secret is None else [secret]))
     ciphertexts = encrypt_vector(pk, embedding.embed_bytes(plaintext, width), randomness)
     proof = encryption_proof.prove(election, pk, credential, question, ciphertexts,
                                    randomness, rng)

@@ -7,27 +7,24 @@ raises a subclass of ``CryptoError``; nothing here reads files or the network.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dataclass_field
-from typing import Any, Sequence
+from typing import Sequence
 
-from . import embedding, encryption_proof, shuffle, signature, threshold
-from .codec import field
+from . import ballot as ballots
+from . import embedding, shuffle, threshold
+from .ballot import ZERO_TRACKER, Ballot, BallotOpening, open_ballot
 from .dkg import Dealer, ElectionKey, TrusteeIdentity, TrusteeKey
-from .elgamal import (CiphertextVector, decrypt_with_randomness, encrypt_vector, random_scalars,
-                      vector_from_json, vector_to_json)
-from .encryption_proof import EncryptionProof
-from .errors import DecodingError, InvalidProofError, ParameterError
-from .group import Point, Rng, Scalar, system_rng
+from .elgamal import CiphertextVector
+from .group import Point, Rng, Scalar
 from .shuffle import ShuffleProof
-from .signature import Signature
 from .threshold import Combination, PartialDecryption
-from .transcript import Transcript
 
 __all__ = [
-    "Ballot", "BallotOpening", "make_trustee_identity", "make_trustee", "run_key_ceremony", "encrypt_ballot",
-    "verify_ballot", "open_ballot", "shuffle_and_prove", "verify_shuffle",
+    "make_trustee_identity", "make_trustee", "run_key_ceremony",
+    "Ballot", "BallotOpening", "encrypt_ballot", "encrypt_kiosk_ballot", "sign_kiosk_ballot",
+    "verify_ballot", "ballot_tracker", "open_ballot",
+    "shuffle_and_prove", "verify_shuffle",
     "partially_decrypt", "verify_partial_decryption", "verify_and_combine",
-    "decode_plaintext", "ballot_message",
+    "decode_plaintext",
 ]
 
 
@@ -72,101 +69,46 @@ def run_key_ceremony(threshold: int, count: int, election: bytes, rng: Rng | Non
     return keys[0].election_key, keys
 
 
-# --- ballots ------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Ballot:
-    """One question's encrypted answer, its proof of knowledge and its signature."""
-
-    question: str
-    ciphertexts: CiphertextVector
-    proof: EncryptionProof
-    signature: Signature
-
-    @property
-    def width(self) -> int:
-        return len(self.ciphertexts)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"question": self.question, "ciphertexts": vector_to_json(self.ciphertexts),
-                "proof": self.proof.to_json(), "signature": self.signature.to_json()}
-
-    @classmethod
-    def from_json(cls, obj: Any, width: int | None = None) -> Ballot:
-        ballot = cls(field(obj, "question", str),
-                     vector_from_json(field(obj, "ciphertexts", list), width),
-                     EncryptionProof.from_json(field(obj, "proof", dict)),
-                     Signature.from_json(field(obj, "signature", dict)))
-        if len(ballot.proof.responses) != ballot.width:
-            raise DecodingError("proof width differs from the ciphertext width")
-        return ballot
-
-
-@dataclass(frozen=True)
-class BallotOpening:
-    """The encryption randomness, kept on the device: revealed only if the voter challenges
-    the ballot (which then can never be cast). Kept out of ``repr``: it decrypts the
-    ballot."""
-
-    randomness: tuple[Scalar, ...] = dataclass_field(repr=False)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"randomness": [r.hex() for r in self.randomness]}
-
-
-def ballot_message(election: bytes, question: str, ciphertexts: CiphertextVector,
-                   proof: EncryptionProof) -> bytes:
-    """The 64 bytes that the ballot signature signs."""
-    t = Transcript("ballot/body").bytes("election", election).text("question", question)
-    t.points("ciphertexts", [p for c in ciphertexts for p in (c.alpha, c.beta)])
-    return t.scalars("proof", [proof.challenge, *proof.responses]).output("message")
-
+# --- ballots (version 2, protocol.md §10; implemented in ballot.py) ------------------------
 
 def encrypt_ballot(election_key: ElectionKey, election: bytes, question: str, plaintext: bytes,
-                   width: int, *, credential: Point, signing_key: Scalar,
+                   width: int, *, secret: Scalar, seq: int = 1, prev: bytes = ZERO_TRACKER,
                    rng: Rng | None = None) -> tuple[Ballot, BallotOpening]:
-    """Embed, encrypt, prove and sign a ballot.
+    """An online ballot, encrypted, proved and signed under the credential secret.
 
-    ``credential`` is the voter's public credential the proof is bound to; ``signing_key``
-    is the credential secret online, or a kiosk's device key at a polling point.
+    The public credential is computed from ``secret``, so the proof and the signature can
+    never name two different voters. ``seq`` and ``prev`` place the ballot in the
+    credential's chain (§10.3): ``prev`` is the ``ballot_tracker`` of the ballot it
+    replaces. (A device that offers the Benaloh challenge before the voter signs calls
+    ``ballot.encrypt`` with ``secret`` and ``ballot.sign_online`` itself, as the booth does.)
     """
-    rng = rng or system_rng
-    pk = election_key.public_key
-    messages = embedding.embed_bytes(plaintext, width)
-    randomness = random_scalars(width, rng)
-    ciphertexts = encrypt_vector(pk, messages, randomness)
-    proof = encryption_proof.prove(election, pk, credential, question, ciphertexts,
-                                   randomness, rng)
-    sig = signature.sign(election, signing_key,
-                         ballot_message(election, question, ciphertexts, proof), rng)
-    return Ballot(question, ciphertexts, proof, sig), BallotOpening(tuple(randomness))
+    unsigned, opening = ballots.encrypt(election_key, election, question, plaintext, width,
+                                        credential=Point.base_mul(secret), seq=seq, prev=prev,
+                                        secret=secret, rng=rng)
+    return ballots.sign_online(election, unsigned, secret, rng), opening
 
 
-def verify_ballot(election_key: ElectionKey, election: bytes, ballot: Ballot, *,
-                  question: str, width: int, credential: Point,
-                  signer: Point | None = None) -> None:
-    """Check that the ballot answers ``question`` with the question's fixed ``width``, the
-    proof of knowledge (bound to ``credential``) and the signature (by ``signer``, the
-    credential itself unless a kiosk key signed)."""
-    if ballot.question != question:
-        raise InvalidProofError(f"ballot answers question {ballot.question!r}, "
-                                f"expected {question!r}")
-    if ballot.width != width:
-        raise InvalidProofError(f"ballot width {ballot.width}, expected {width}")
-    encryption_proof.verify(election, election_key.public_key, credential, ballot.question,
-                            ballot.ciphertexts, ballot.proof)
-    signature.verify(election, signer or credential,
-                     ballot_message(election, ballot.question, ballot.ciphertexts, ballot.proof),
-                     ballot.signature)
+def encrypt_kiosk_ballot(election_key: ElectionKey, election: bytes, question: str,
+                         plaintext: bytes, width: int, *, credential: Point, checkin: bytes,
+                         rng: Rng | None = None) -> tuple[Ballot, BallotOpening]:
+    """A kiosk ballot for the voter admitted by the check-in event ``checkin`` (its 32-byte
+    hash), unsigned: the kiosk shows ``ballot_tracker``, then either signs it with
+    ``sign_kiosk_ballot`` or reveals the opening. The kiosk never holds the credential
+    secret, so its randomness is hedged without one."""
+    return ballots.encrypt(election_key, election, question, plaintext, width,
+                           credential=credential, checkin=checkin, rng=rng)
 
 
-def open_ballot(election_key: ElectionKey, ballot: Ballot, opening: BallotOpening) -> bytes:
-    """Benaloh challenge: the plaintext, recovered from the revealed randomness."""
-    if len(opening.randomness) != ballot.width:
-        raise ParameterError("one randomness per ciphertext")
-    points = [decrypt_with_randomness(election_key.public_key, c, r)
-              for c, r in zip(ballot.ciphertexts, opening.randomness)]
-    return embedding.extract_bytes(points)
+#: ``sign_kiosk_ballot(election, ballot, kiosk_key)``: the kiosk's Ed25519 signature.
+sign_kiosk_ballot = ballots.sign_kiosk
+
+#: ``verify_ballot(election_key, election, ballot, *, question, width, kiosk_key=None,
+#: signed=True)``: the proof bound to the ballot's credential, and the signature (by the
+#: credential online, by ``kiosk_key``, 32 raw Ed25519 bytes, at a kiosk).
+verify_ballot = ballots.verify
+
+#: ``ballot_tracker(election, ballot)``: the 32 bytes a voter finds their ballot by.
+ballot_tracker = ballots.tracker
 
 
 # --- tally --------------------------------------------------------------------------------

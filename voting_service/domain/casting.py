@@ -36,10 +36,10 @@ from ..record.canonical import canonical_bytes
 from ..record.heads import SignedHead
 from ..record.questions import QuestionSpec, question_specs
 from ..store.models import BallotIndex, Credential, Election, Kiosk, Participation, \
-    SignedHeadRow, SpoiledBallot, Voter
+    SignedHeadRow, SpoiledBallot
 from ..store.types import utcnow
 from . import record, register, voter_auth
-from .errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from .errors import Conflict, InvalidInput, Unauthenticated
 
 MAX_BALLOTS = 16
 
@@ -402,12 +402,3 @@ def commit_spoil(session: Session, election: Election, crypto: CryptoContext,
     session.flush()
     return SpoiledView(tracker, event.seq, plaintext.hex())
 
-
-def voter_of_credential(session: Session, election_id: int, credential: str) -> Voter:
-    voter = session.execute(select(Voter).join(Credential, Credential.voter_id == Voter.id)
-                            .where(Credential.election_id == election_id,
-                                   Credential.public_key == credential,
-                                   Credential.status == "active")).scalar()
-    if voter is None:
-        raise NotFound("no active credential", "no_credential")
-    return voter

@@ -335,6 +335,8 @@ def transition(session: Session, actor: str, slug: str, target: str,
                            "record_inconsistent")
         record.append(session, election.id, "closing",
                       {"ballots_cast": cast, "ballots_counted": counted})
+        if key_dir is not None:  # a signed head over the closing: a record cut before it
+            record.sign_current_head(session, election, key_dir)  # no longer verifies
     election.status = target
     election.updated_at = now
     if target == "certified":

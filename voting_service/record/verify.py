@@ -11,7 +11,9 @@ processes afterwards, and a failure there is reported if it comes before any str
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable
 
 from ..crypto import ballot as ballots
@@ -105,12 +107,19 @@ def _ciphertext_digest(ballot: ballots.Ballot) -> str:
                                    for p in (c.alpha, c.beta))).hexdigest()
 
 
-def _check_ballot_crypto(key_json: dict, fingerprint: bytes, ballot_json: dict, question: str,
-                         width: int, kiosk_key: bytes | None, signed: bool) -> str | None:
-    """Worker task: None, or why the ballot's proof or signature fails."""
+@lru_cache(maxsize=4)
+def _election_key(key_text: str) -> ElectionKey:
+    """Parsed (and its consistency checked) once per worker, not once per ballot."""
+    return ElectionKey.from_json(json.loads(key_text))
+
+
+def _check_ballot_crypto(key_text: str, fingerprint: bytes, ballot: ballots.Ballot,
+                         question: str, width: int, kiosk_key: bytes | None,
+                         signed: bool) -> str | None:
+    """Worker task: None, or why the ballot's proof or signature fails. The ballot was read
+    (every point validated) by the walk; it reaches the worker pickled, not re-parsed."""
     try:
-        ballot = ballots.Ballot.from_json(ballot_json, width)
-        ballots.verify(ElectionKey.from_json(key_json), fingerprint, ballot, question=question,
+        ballots.verify(_election_key(key_text), fingerprint, ballot, question=question,
                        width=width, kiosk_key=kiosk_key, signed=signed)
     except CryptoError as error:
         return str(error)
@@ -127,7 +136,7 @@ class _Walk:
         self.specs: dict[str, QuestionSpec] = {}
         self.polling_points: set[str] = set()
         self.election_key: ElectionKey | None = None
-        self.key_json: dict | None = None
+        self.key_text = ""
         self.phase = "setup"  # → open → closed
         self.credentials: dict[str, _Credential] | None = None
         self.kiosks: dict[str, _Kiosk] = {}
@@ -223,7 +232,7 @@ class _Walk:
             self.election_key = ElectionKey.from_json(body["election_key"])
         except (CryptoError, ValueError, TypeError, KeyError) as error:
             self.fail("election_key", event, f"invalid election key: {error}")
-        self.key_json = body["election_key"]
+        self.key_text = json.dumps(body["election_key"], sort_keys=True)
         self.passed.add("election_key")
 
     def on_kiosk_enrolled(self, event: Event) -> None:
@@ -299,6 +308,8 @@ class _Walk:
         self.passed.add("lifecycle")
 
     def on_credential_reissued(self, event: Event) -> None:
+        # Only once open: the opening counts the list as signed; replacements made before
+        # it follow it (protocol.md §11.1).
         self.need_phase(event, "open")
         body = self.body(event, "credential_reissues",
                          {"revoked", "credential", "questions", "signature"})
@@ -397,7 +408,7 @@ class _Walk:
         self.cast_ciphertexts.add(digest)
         self.ballots_cast += 1
         self.crypto_jobs.append((event.seq, "ballots", (
-            self.key_json, self.fingerprint, body["ballot"], ballot.question, spec.width,
+            self.key_text, self.fingerprint, ballot, ballot.question, spec.width,
             kiosk_key, True)))
         self.passed.add("ballots")
 
@@ -420,7 +431,7 @@ class _Walk:
         self.spoiled.add(tracker)
         self.spoiled_ciphertexts.add(digest)
         self.crypto_jobs.append((event.seq, "spoiled", (
-            self.key_json, self.fingerprint, body["ballot"], ballot.question, spec.width,
+            self.key_text, self.fingerprint, ballot, ballot.question, spec.width,
             None, False)))
         self.passed.add("spoiled")
 

@@ -19,7 +19,9 @@ Files:
 - ``record.json``: the same events, heads and witnesses, readable, with every secret the
   scenario used and what the verifier reports on it.
 - ``ballot_v2.json``: one online and one kiosk ballot of the record, and a width-2 online
-  ballot, with every intermediate value.
+  ballot, with every intermediate value, written by ``ballot_case`` of
+  ``tests/vectors/generate.py`` (the one description of a ballot vector, also used for
+  ``tests/vectors/ballot.json``).
 - ``negative.json``: records that the verifier must reject, each with the check and event.
 """
 
@@ -27,10 +29,9 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import io
+import importlib.util
 import json
 import pathlib
-import struct
 import sys
 import zipfile
 from datetime import datetime, timedelta
@@ -42,19 +43,29 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from voting_service.crypto import ballot as ballots
 from voting_service.crypto import recipes
 from voting_service.crypto.credential import derive_credential, generate_letter_code
-from voting_service.crypto.embedding import embed_bytes
-from voting_service.crypto.group import Point
 from voting_service.crypto.rng import SeededRng
 from voting_service.pb.encoding import encode
 from voting_service.record.archive import EVENTS, HEADS, WITNESSES, Record, write_record
-from voting_service.record.canonical import canonical_bytes, sha256_hex
+from voting_service.record.canonical import canonical_bytes
 from voting_service.record.credentials import list_message, reissue_message
 from voting_service.record.events import GENESIS, Event, make_event
-from voting_service.record.heads import SignedHead, head_message, sign_head
+from voting_service.record.heads import head_message, sign_head
 from voting_service.record.questions import question_specs
 from voting_service.record.verify import verify_record
 
 HERE = pathlib.Path(__file__).resolve().parent
+
+
+def _primitives():
+    """tests/vectors/generate.py: its ballot_case describes the ballots of ballot_v2.json, so
+    that they are written exactly like those of ballot.json."""
+    spec = importlib.util.spec_from_file_location("vector_generator", HERE.parent / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+primitives = _primitives()
 SEED = "vectors/record"
 START = datetime(2027, 3, 1, 8, 0, 0)
 
@@ -123,33 +134,6 @@ def manifest() -> dict[str, Any]:
     }
 
 
-# --- transcript bytes (protocol.md §3), written out so that they can be compared ---------------
-
-def _item(tag: int, label: str, value: bytes) -> bytes:
-    raw = label.encode("ascii")
-    return bytes([tag]) + struct.pack(">I", len(raw)) + raw + struct.pack(">Q", len(value)) + value
-
-
-def body_transcript(election: bytes, ballot: ballots.Ballot) -> bytes:
-    """The bytes of the ballot body transcript (§10.2), built item by item."""
-    points = b"".join(p.to_bytes() for c in ballot.ciphertexts for p in (c.alpha, c.beta))
-    scalars = b"".join(s.to_bytes() for s in (ballot.proof.challenge, *ballot.proof.responses))
-    return b"".join([
-        _item(0x01, "domain", b"voting_service/v1/ballot/body/v2"),
-        _item(0x02, "election", election),
-        _item(0x03, "question", ballot.question.encode("utf-8")),
-        _item(0x06, "credential", ballot.credential.to_bytes()),
-        _item(0x04, "seq", struct.pack(">Q", ballot.seq)),
-        _item(0x02, "prev", ballot.prev),
-        _item(0x02, "checkin", ballot.checkin or b""),
-        _item(0x07, "ciphertexts", points),
-        _item(0x08, "proof", scalars)])
-
-
-def output(transcript: bytes, label: str, index: int = 0) -> bytes:
-    return hashlib.sha512(transcript + _item(0x10, label, struct.pack(">Q", index))).digest()
-
-
 # --- building a record ----------------------------------------------------------------------------
 
 class Chain:
@@ -190,6 +174,7 @@ class World:
         self.chain = Chain()
         self.ballots: dict[str, tuple[ballots.Ballot, ballots.BallotOpening, Any]] = {}
         self.trackers: dict[str, str] = {}
+        self.draws: dict[str, list[bytes]] = {}   # each ballot's draws from the RNG (§10.8)
         self.seq_of: dict[str, int] = {}
 
     def public(self, name: str) -> str:
@@ -201,25 +186,30 @@ class World:
     def encrypt(self, name: str, question: str, choice, *, seq: int = 1,
                 prev: bytes = ballots.ZERO_TRACKER, checkin: bytes | None = None,
                 rng=None) -> tuple[ballots.Ballot, ballots.BallotOpening]:
+        # The voter's device hedges with the credential secret; a kiosk has none.
         return ballots.encrypt(self.key, self.fingerprint, question,
                                self.plaintext(question, choice), self.specs[question].width,
                                credential=self.voters[name].public, seq=seq, prev=prev,
-                               checkin=checkin, rng=rng or self.rng)
+                               checkin=checkin, rng=rng or self.rng,
+                               secret=self.voters[name].secret if checkin is None else None)
 
     def online(self, label: str, name: str, question: str, choice, *, seq: int = 1,
                prev: bytes = ballots.ZERO_TRACKER, rng=None) -> ballots.Ballot:
-        rng = rng or self.rng
+        rng = primitives.RecordingRng(rng or self.rng)
         ballot, opening = self.encrypt(name, question, choice, seq=seq, prev=prev, rng=rng)
         signed = ballots.sign_online(self.fingerprint, ballot, self.voters[name].secret, rng)
         self.ballots[label] = (signed, opening, choice)
+        self.draws[label] = rng.draws
         self.trackers[label] = ballots.tracker(self.fingerprint, signed).hex()
         return signed
 
     def kiosk(self, label: str, name: str, question: str, choice, checkin: bytes,
               kiosk: str, rng=None) -> ballots.Ballot:
+        rng = primitives.RecordingRng(rng or self.rng)
         ballot, opening = self.encrypt(name, question, choice, checkin=checkin, rng=rng)
         signed = ballots.sign_kiosk(self.fingerprint, ballot, self.kiosk_keys[kiosk])
         self.ballots[label] = (signed, opening, choice)
+        self.draws[label] = rng.draws
         self.trackers[label] = ballots.tracker(self.fingerprint, signed).hex()
         return signed
 
@@ -359,60 +349,29 @@ def record_vectors(world: World) -> dict[str, Any]:
 
 # --- ballot_v2.json ---------------------------------------------------------------------------------
 
-def _ballot_case(world: World, label: str, ballot: ballots.Ballot, opening, choice,
-                 signer: dict[str, Any]) -> dict[str, Any]:
-    fp = world.fingerprint
-    transcript = body_transcript(fp, ballot)
-    message, tracker = output(transcript, "message"), output(transcript, "tracker")[:32]
-    assert message == ballots.message(fp, ballot) and tracker == ballots.tracker(fp, ballot)
-    c = ballot.proof.challenge
-    nonces = [s - c * r for s, r in zip(ballot.proof.responses, opening.randomness)]
-    width = ballot.width
-    plaintext = ballots.open_ballot(world.key, ballot, opening)
-    return {
-        "label": label, "question": ballot.question, "width": width, "choice": choice,
-        "plaintext": plaintext.hex(),
-        "embedded": [p.hex() for p in embed_bytes(plaintext, width)],
-        "randomness": [r.hex() for r in opening.randomness],
-        "proof_nonces": [u.hex() for u in nonces],
-        "proof_commitments": [Point.base_mul(u).hex() for u in nonces],
-        "body_transcript": transcript.hex(),
-        "message": message.hex(), "tracker": tracker.hex(),
-        **signer,
-        "ballot": ballot.to_json(),
-        "opening": opening.to_json(),
-    }
-
-
 def ballot_vectors(world: World) -> dict[str, Any]:
     fp = world.fingerprint
-    cases = []
+
+    def case(label: str, ballot, opening, draws, choice, **signer) -> dict[str, Any]:
+        return {"label": label, "choice": choice,
+                **primitives.ballot_case(world.key, fp, ballot, opening, draws, **signer)}
+
     b, opening, choice = world.ballots["A-ville-2"]
-    secret = world.voters["A"].secret
-    k = b.signature.response - b.signature.challenge * secret
-    cases.append(_ballot_case(world, "online (A, ville, seq 2)", b, opening, choice, {
-        "signer": "credential", "credential_secret": secret.hex(),
-        "signature_nonce": k.hex(), "signature_commitment": Point.base_mul(k).hex()}))
+    cases = [case("online (A, ville, seq 2)", b, opening, world.draws["A-ville-2"], choice,
+                  secret=world.voters["A"].secret)]
     b, opening, choice = world.ballots["B-ville-kiosk"]
-    cases.append(_ballot_case(world, "kiosk (B, ville, after check-in)", b, opening, choice, {
-        "signer": "kiosk", "kiosk": "ecole-nord-1",
-        "kiosk_private_seed": ed25519_seed(KIOSKS[0][2]).hex(),
-        "kiosk_public_key": raw_public(world.kiosk_keys["ecole-nord-1"]).hex(),
-        "checkin_event": world.checkin.seq}))
+    kiosk = case("kiosk (B, ville, after check-in)", b, opening, world.draws["B-ville-kiosk"],
+                 choice, kiosk_seed=ed25519_seed(KIOSKS[0][2]))
+    cases.append({**kiosk, "kiosk": "ecole-nord-1", "checkin_event": world.checkin.seq})
     # Width 2 (not in the record: the record's questions all have width 1).
-    rng = SeededRng(b"vectors/record/width-2")
+    rng = primitives.RecordingRng(SeededRng(b"vectors/record/width-2"))
     voter = world.voters["C"]
-    payload = bytes(range(40))
-    ballot, opening = ballots.encrypt(world.key, fp, "exemple-large", payload, 2,
+    ballot, opening = ballots.encrypt(world.key, fp, "exemple-large", bytes(range(40)), 2,
                                       credential=voter.public, seq=3, prev=bytes(range(32)),
-                                      rng=rng)
+                                      secret=voter.secret, rng=rng)
     ballot = ballots.sign_online(fp, ballot, voter.secret, rng)
-    k = ballot.signature.response - ballot.signature.challenge * voter.secret
-    case = _ballot_case(world, "online, width 2 (C, outside the record)", ballot, opening,
-                        None, {"signer": "credential", "credential_secret": voter.secret.hex(),
-                               "signature_nonce": k.hex(),
-                               "signature_commitment": Point.base_mul(k).hex()})
-    cases.append(case)
+    cases.append(case("online, width 2 (C, outside the record)", ballot, opening, rng.draws,
+                      None, secret=voter.secret))
     return {"seed": SEED, "width_2_seed": "vectors/record/width-2", "election": fp.hex(),
             "public_key": world.key.public_key.hex(), "election_key": world.key.to_json(),
             "cases": cases}
