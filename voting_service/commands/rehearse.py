@@ -231,7 +231,8 @@ def _rehearse(n_voters, in_person, revotes, challenges, record_path, fresh, clie
                 if voter.number in challenging:
                     question = voter.questions[0]
                     choice = election.random_choice(question, voter_rng)
-                    unsigned, opening = election.encrypt(credential.public, question, choice)
+                    unsigned, opening = election.encrypt(credential.public, question, choice,
+                                                         secret=credential.secret)
                     spoiled = api.call("POST", f"/elections/{slug}/spoiled",
                                        {"ballot": unsigned.to_json(),
                                         "opening": opening.to_json()},

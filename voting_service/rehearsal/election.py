@@ -148,11 +148,15 @@ class Election:
         return chosen
 
     def encrypt(self, voter_public, question: str, choice, *, seq: int = 1,
-                prev: bytes = ballots.ZERO_TRACKER, checkin: bytes | None = None):
+                prev: bytes = ballots.ZERO_TRACKER, checkin: bytes | None = None,
+                secret=None):
+        """`secret`: the credential secret, which an online device mixes into its hedged
+        randomness as the browser booth does; a kiosk has none."""
         spec = self.specs[question]
         return ballots.encrypt(self.key, self.fingerprint, question,
                                spec.format.encode(choice), spec.width,
-                               credential=voter_public, seq=seq, prev=prev, checkin=checkin)
+                               credential=voter_public, seq=seq, prev=prev, checkin=checkin,
+                               secret=secret)
 
     def online_ballots(self, voter: Voter, rng: random.Random, *, seq: int = 1,
                        prevs: dict[str, bytes] | None = None) -> list[ballots.Ballot]:
@@ -161,7 +165,8 @@ class Election:
         for question in voter.questions:
             unsigned, _ = self.encrypt(credential.public, question,
                                        self.random_choice(question, rng), seq=seq,
-                                       prev=(prevs or {}).get(question, ballots.ZERO_TRACKER))
+                                       prev=(prevs or {}).get(question, ballots.ZERO_TRACKER),
+                                       secret=credential.secret)
             out.append(ballots.sign_online(self.fingerprint, unsigned, credential.secret))
         return out
 
