@@ -271,6 +271,7 @@ main.lazy_commands.update({
     "bench": ".commands.bench:bench",
     "record": ".commands.record:record",
     "verify": ".commands.record:verify",
+    "rehearse": ".commands.rehearse:rehearse",
 })
 
 if __name__ == "__main__":

@@ -274,3 +274,26 @@ def test_the_letters_folder_must_be_private(generated):
                  tmp_path / "authority" / "authority.key")
     assert caught.value.code == "letters_folder_exposed"
     assert list(shared.iterdir()) == [] and not (tmp_path / "p2.json").exists()
+
+
+def test_reveal_hands_back_exactly_the_printed_codes_in_process(tmp_path):
+    """`rehearse` plays the voters, so it asks `generate` for the codes it printed."""
+    revealed = {}
+    generate(write_extract(tmp_path / "extract.json"), tmp_path / "letters",
+             tmp_path / "public.json", tmp_path / "authority.key", workers=1, batch_size=2,
+             reveal=lambda number, code, qr: revealed.__setitem__(number, (code, qr)))
+    printed = read_letters(sorted((tmp_path / "letters").iterdir()),
+                           [v.voter_number for v in VOTERS])
+    assert revealed == printed
+    public = parse_public_file(json.loads((tmp_path / "public.json").read_text()))
+    for entry in public.credentials:
+        code, _ = revealed[entry.voter_number]
+        assert derive_credential(code, FINGERPRINT).public.hex() == entry.credential
+
+
+def test_reveal_needs_one_process(tmp_path):
+    with pytest.raises(ValueError, match="workers=1"):
+        generate(write_extract(tmp_path / "extract.json"), tmp_path / "letters",
+                 tmp_path / "public.json", tmp_path / "authority.key", workers=2,
+                 reveal=lambda *a: None)
+    assert not (tmp_path / "letters").exists() and not (tmp_path / "authority.key").exists()

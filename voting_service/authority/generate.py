@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ..letters.batches import ExposedFolder, private_folder
 from ..letters.pdf import LayoutError
-from .drawing import Drawn, LetterVoter, draw_letters
+from .drawing import Drawn, LetterVoter, Reveal, draw_letters
 from .files import (LIST, AuthorityConflict, AuthorityError, Extract, PublicEntry,
                     parse_extract, public_key_hex, read_json, sign_public_file,
                     write_private_json)
@@ -67,10 +67,10 @@ class _Batch:
     path: Path
 
 
-def _draw(batch: _Batch) -> list[Drawn]:
+def _draw(batch: _Batch, reveal: Reveal | None = None) -> list[Drawn]:
     extract = batch.extract
     return draw_letters(extract.election, extract.fingerprint, extract.template,
-                        batch.voters, batch.path)
+                        batch.voters, batch.path, reveal)
 
 
 def _batches(extract: Extract, letters_dir: Path, batch_size: int) -> list[_Batch]:
@@ -83,10 +83,11 @@ def _batches(extract: Extract, letters_dir: Path, batch_size: int) -> list[_Batc
                    letters_dir / f"lettre-{extract.election}-{voters[0].voter_number}.pdf")]
 
 
-def _draw_all(batches: list[_Batch], workers: int) -> list[list[Drawn]]:
+def _draw_all(batches: list[_Batch], workers: int,
+              reveal: Reveal | None = None) -> list[list[Drawn]]:
     try:
         if workers == 1 or len(batches) == 1:
-            return [_draw(batch) for batch in batches]
+            return [_draw(batch, reveal) for batch in batches]
         with ProcessPoolExecutor(max_workers=workers) as pool:
             return list(pool.map(_draw, batches))
     except LayoutError as error:   # e.g. more polling points than the page holds
@@ -94,7 +95,12 @@ def _draw_all(batches: list[_Batch], workers: int) -> list[list[Drawn]]:
 
 
 def generate(extract_path: Path, letters_dir: Path, public_path: Path, key_path: Path,
-             workers: int = 1, batch_size: int = 500) -> GenerateReport:
+             workers: int = 1, batch_size: int = 500, *,
+             reveal: Reveal | None = None) -> GenerateReport:
+    """`reveal` (rehearsals only, see `draw_letters`) receives every letter's code and QR
+    payload; it needs `workers=1`, since a callback cannot reach into worker processes."""
+    if reveal is not None and workers != 1:
+        raise ValueError("reveal needs workers=1: the codes are drawn in this process")
     extract = parse_extract(read_json(extract_path, "credential extract"))
     letters_dir, public_path = Path(letters_dir), Path(public_path)
     if not public_path.parent.is_dir():
@@ -113,7 +119,7 @@ def generate(extract_path: Path, letters_dir: Path, public_path: Path, key_path:
         raise AuthorityError(str(error), "letters_folder_exposed")
     batches = _batches(extract, letters_dir, batch_size)
     try:
-        drawn = _draw_all(batches, workers)
+        drawn = _draw_all(batches, workers, reveal)
         by_number = {letter.voter_number: letter for batch in drawn for letter in batch}
         entries = [PublicEntry(v.voter_number, by_number[v.voter_number].credential,
                                v.questions, by_number[v.voter_number].login_hash,

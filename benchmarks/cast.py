@@ -1,0 +1,321 @@
+"""Casting throughput through a real server: gunicorn (several workers) on PostgreSQL,
+concurrent HTTP clients, ballots encrypted and signed before the timed phase.
+
+    .venv/bin/python benchmarks/cast.py --json                       # 32 clients
+    .venv/bin/python benchmarks/cast.py --clients 32,128 --workers 4 --json
+
+The election is set up as `voting-service rehearse` sets it up (voting_service/rehearsal/:
+same server start and stop, same API steps, credentials through the authority path), on a
+new PostgreSQL database dropped at the end (or on --database-url, which must be empty).
+Every voter logs in before the timed phase (a login costs an argon2id hash, which is not
+what is measured here). Each voter then casts `--rounds` requests in a row per measured
+client count, each the successor (seq + 1) of the one before: one request carries one ballot
+per question of the voter (2 here), and a voter's requests are sent by one client, in order.
+
+Reported per client count: ballots/s (ballots, not requests), requests/s, p50 and p99
+latency of a cast request, 5xx answers and other refusals. The cost of verifying one ballot
+(`voting-service bench crypto`'s verify_ballot, measured in the same run) turns the
+throughput into a ratio: server core-time per ballot ÷ verify cost. The load generator
+runs on the same machine and takes its share of the cores: the figures are a floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from voting_service.crypto import bench as crypto_bench
+from voting_service.rehearsal.client import Api
+from voting_service.rehearsal.election import Setup, create_tokens, revoke_tokens, synthetic_roll
+from voting_service.rehearsal.server import LocalServer
+from voting_service.store.db import make_engine, make_session_factory
+from voting_service.store.migrate import upgrade
+
+ADMIN_URL = os.environ.get("VOTING_BENCH_ADMIN_URL",
+                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def _admin(statement: str) -> None:
+    engine = make_engine(ADMIN_URL)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(statement))
+    engine.dispose()
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _process_cpu(pid: int) -> float:
+    """User + system CPU seconds of one process (Linux /proc), 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK   # utime, stime
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if ppid == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def cpu_snapshot(server_pid: int, engine) -> tuple[float, float]:
+    """CPU seconds so far of the server (gunicorn master and workers) and of the PostgreSQL
+    backends serving this database: on a shared machine, CPU time per ballot says more than
+    wall time, which other jobs inflate."""
+    app = _process_cpu(server_pid) + sum(_process_cpu(c) for c in _children(server_pid))
+    with engine.connect() as connection:
+        pids = connection.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = "
+                                       "current_database() AND pid <> pg_backend_pid()")
+                                  ).scalars().all()
+    return app, sum(_process_cpu(p) for p in pids)
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile of an ascending list."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, min(len(sorted_values), round(fraction * len(sorted_values) + 0.5)))
+    return sorted_values[rank - 1]
+
+
+def verify_cost(ballots: int = 200) -> float:
+    """Seconds to verify one ballot, as `bench crypto` measures it (best of 5 rounds), with
+    the bulk operations of that benchmark shrunk to nothing."""
+    report = crypto_bench.run(shuffle_size=2, decryption_size=2, ballots=ballots, workers=1)
+    return next(r for r in report["results"] if r["name"] == "verify_ballot")["seconds_each"]
+
+
+def prepare(setup: Setup, devices, rounds_total: int, rng: random.Random) -> dict:
+    """Per voter, the chain of `rounds_total` cast requests (seq 1, 2, …), encrypted and
+    signed now so the timed phase only sends them."""
+    election = setup.election
+    chains = {}
+    for voter in devices.values():
+        voter.derive(election.fingerprint)
+        requests, final = [], None
+        for seq in range(1, rounds_total + 1):
+            prevs = None if final is None else {
+                b.question: bytes.fromhex(election.tracker(b)) for b in final}
+            final = election.online_ballots(voter, rng, seq=seq, prevs=prevs)
+            requests.append(json.dumps({"ballots": [b.to_json() for b in final]}).encode())
+        chains[voter.number] = requests
+    return chains
+
+
+def login_all(api: Api, slug: str, devices, clients: int) -> dict[str, str]:
+    sessions, lock = {}, threading.Lock()
+    queue = list(devices.values())
+
+    def work():
+        while True:
+            with lock:
+                if not queue:
+                    return
+                voter = queue.pop()
+            answer = api.call("POST", f"/elections/{slug}/voter-sessions", {
+                "voter_number": voter.number,
+                "login_token": voter.credential.login_token.hex(),
+                "birth_date": voter.birth_date.isoformat()}, expect=(201,))
+            with lock:
+                sessions[voter.number] = answer["session_token"]
+
+    threads = [threading.Thread(target=work) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if len(sessions) != len(devices):
+        raise RuntimeError(f"only {len(sessions)} of {len(devices)} voters could log in")
+    return sessions
+
+
+def timed_casts(api: Api, slug: str, clients: int, work: list[tuple[str, list[bytes]]],
+                sessions: dict[str, str], ballots_per_request: int, cpu) -> dict:
+    """`clients` threads; each owns some voters and sends their requests in order."""
+    shares = [work[i::clients] for i in range(clients)]
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    statuses: list[dict[int, int]] = [{} for _ in range(clients)]
+    start_gate = threading.Barrier(clients + 1)
+
+    def client(index: int):
+        start_gate.wait()
+        for number, requests in shares[index]:
+            for raw in requests:
+                began = time.perf_counter()
+                status, _ = api.request("POST", f"/elections/{slug}/ballots", raw=raw,
+                                        voter=sessions[number])
+                latencies[index].append(time.perf_counter() - began)
+                statuses[index][status] = statuses[index].get(status, 0) + 1
+                if status != 201:
+                    break   # the rest of this voter's chain would be refused as out of order
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    app_before, db_before = cpu()
+    start_gate.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    app_after, db_after = cpu()
+    every = sorted(x for per in latencies for x in per)
+    counts: dict[int, int] = {}
+    for per in statuses:
+        for status, n in per.items():
+            counts[status] = counts.get(status, 0) + n
+    accepted = counts.get(201, 0)
+    ballots = max(1, accepted * ballots_per_request)
+    return {"app_cpu_ms_per_ballot": round((app_after - app_before) * 1000 / ballots, 2),
+            "db_cpu_ms_per_ballot": round((db_after - db_before) * 1000 / ballots, 2),
+            "clients": clients, "requests": len(every), "seconds": round(elapsed, 3),
+            "ballots_per_s": round(accepted * ballots_per_request / elapsed, 1),
+            "requests_per_s": round(accepted / elapsed, 1),
+            "p50_ms": round(percentile(every, 0.50) * 1000, 1),
+            "p99_ms": round(percentile(every, 0.99) * 1000, 1),
+            "errors_5xx": sum(n for s, n in counts.items() if s >= 500),
+            "refused_4xx": sum(n for s, n in counts.items() if 400 <= s < 500)}
+
+
+def _start_profiler(path: str | None, pid: int):
+    """py-spy sampling the gunicorn master and its workers (it needs ptrace rights)."""
+    if path is None:
+        return None
+    import shutil
+    import subprocess
+
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    process = subprocess.Popen([spy, "record", "--pid", str(pid), "--subprocesses",
+                                "--format", "raw", "--rate", "200", "-o", path],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)   # let it attach before the clients start
+    return process
+
+
+def _stop_profiler(process) -> None:
+    import signal
+
+    if process is not None:
+        process.send_signal(signal.SIGINT)   # py-spy writes its file on SIGINT
+        process.wait(60)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", default="32",
+                        help="comma-separated concurrent client counts (default 32)")
+    parser.add_argument("--voters", type=int, default=600)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="cast requests per voter and client count")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--database-url", default=None,
+                        help="an empty PostgreSQL database (default: a new one, dropped after)")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--profile", default=None, metavar="FILE",
+                        help="record the server with py-spy during the timed phases "
+                             "(collapsed stacks, for flame graphs); py-spy must be installed")
+    args = parser.parse_args()
+    client_counts = [int(c) for c in args.clients.split(",")]
+    say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
+
+    drop = None
+    url = args.database_url
+    if url is None:
+        name = f"vs_bench_cast_{uuid.uuid4().hex[:12]}"
+        _admin(f'CREATE DATABASE "{name}"')
+        url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        drop = lambda: _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # noqa: E731
+    work_dir = Path(os.environ.get("TMPDIR", "/tmp")) / f"vs-bench-cast-{uuid.uuid4().hex[:8]}"
+    os.environ.update(VOTING_DATABASE_URL=url, VOTING_MODE="development",
+                      VOTING_INSTANCE_DIR=str(work_dir / "instance"),
+                      VOTING_KEY_DIR=str(work_dir / "keys"), VOTING_LOG_FORMAT="text")
+    engine = make_engine(url)
+    rows = []
+    try:
+        upgrade(engine)
+        from voting_service.config import load_settings
+        load_settings()   # creates the development secret before the workers start
+        factory = make_session_factory(engine)
+        tokens = create_tokens(factory, "benchmark cast")
+        rng = random.Random(7)
+        try:
+            say("measuring the ballot-verify cost (bench crypto)…")
+            verify_seconds = verify_cost()
+            with LocalServer(workers=args.workers) as server:
+                api = Api(server.host, server.port)
+                setup = Setup(api, factory, tokens, f"bench-cast-{uuid.uuid4().hex[:6]}")
+                csv_text, roll = synthetic_roll(args.voters, rng)
+                setup.create()
+                setup.import_roll(csv_text)
+                setup.freeze_and_key()
+                say(f"credentials for {args.voters} voters (authority path)…")
+                devices = setup.credentials(roll)
+                setup.transition("open")
+                total_rounds = args.rounds * len(client_counts)
+                say(f"encrypting {args.voters} × {total_rounds} requests…")
+                chains = prepare(setup, devices, total_rounds, rng)
+                per_request = len(next(iter(devices.values())).questions)
+                say("logging in every voter…")
+                sessions = login_all(api, setup.slug, devices, 8)
+                spy = _start_profiler(args.profile, server.process.pid)
+                for i, clients in enumerate(client_counts):
+                    work = [(number, chain[i * args.rounds:(i + 1) * args.rounds])
+                            for number, chain in chains.items()]
+                    say(f"casting with {clients} clients…")
+                    row = timed_casts(api, setup.slug, clients, work, sessions, per_request,
+                                      lambda: cpu_snapshot(server.process.pid, engine))
+                    cores = os.cpu_count() or 1
+                    cpu_ms = row["app_cpu_ms_per_ballot"] + row["db_cpu_ms_per_ballot"]
+                    row.update(workers=args.workers, voters=args.voters,
+                               verify_ms=round(verify_seconds * 1000, 3),
+                               # core-time per ballot, in ballot verifications: from the
+                               # wall clock (all cores busy), and from the CPU actually used
+                               # by the server and its database backends
+                               cost_vs_verify=round(cores / row["ballots_per_s"]
+                                                    / verify_seconds, 1)
+                               if row["ballots_per_s"] else None,
+                               cpu_vs_verify=round(cpu_ms / 1000 / verify_seconds, 1),
+                               load_average=round(os.getloadavg()[0], 1))
+                    rows.append(row)
+                    say(json.dumps(row))
+                _stop_profiler(spy)
+        finally:
+            revoke_tokens(factory, tokens)
+    finally:
+        engine.dispose()
+        if drop is not None:
+            drop()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(f"{platform.node()} {os.cpu_count()} cores, load {os.getloadavg()}")
+        for row in rows:
+            print(f"{row['clients']:>4} clients: {row['ballots_per_s']:>7} ballots/s, "
+                  f"p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms, "
+                  f"5xx {row['errors_5xx']}, ratio {row['cost_vs_verify']}")
+    return 0 if all(r["errors_5xx"] == 0 and r["refused_4xx"] == 0 for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
