@@ -196,61 +196,103 @@ def _ciphertext_digest(ballot: ballots.Ballot) -> str:
                                    for p in (c.alpha, c.beta))).hexdigest()
 
 
-def _not_spoiled(session: Session, election_id: int, tracker: str, digest: str) -> None:
-    spoiled = session.execute(select(SpoiledBallot.id).where(
-        SpoiledBallot.election_id == election_id,
-        (SpoiledBallot.tracker == tracker) | (SpoiledBallot.ciphertexts == digest))).first()
-    if spoiled:
+def _refuse_cast(session: Session, election_id: int, trackers: dict[str, str],
+                 digests: dict[str, str]) -> None:
+    """No ballot of the request was cast by another request (the unique tracker and
+    ciphertexts of the ballot index back this check)."""
+    if session.execute(select(BallotIndex.id).where(
+            BallotIndex.election_id == election_id,
+            BallotIndex.tracker.in_(list(trackers.values()))
+            | BallotIndex.ciphertexts.in_(list(digests.values()))).limit(1)).first():
+        raise Conflict("this ballot was already cast by another request", "ballot_replayed")
+
+
+def _refuse_spoiled(session: Session, election_id: int, trackers: dict[str, str],
+                    digests: dict[str, str]) -> None:
+    """Under the election's lock, which spoiling takes too: a ballot and its challenge can
+    never both be recorded."""
+    if session.execute(select(SpoiledBallot.id).where(
+            SpoiledBallot.election_id == election_id,
+            SpoiledBallot.tracker.in_(list(trackers.values()))
+            | SpoiledBallot.ciphertexts.in_(list(digests.values()))).limit(1)).first():
         raise Conflict("this ballot's encryption was checked (spoiled): it can never be "
                        "cast; encrypt your choices again", "ballot_spoiled")
 
 
-def _store_ballot(session: Session, election_id: int, ballot: ballots.Ballot, tracker: str,
-                  digest: str, request: str, kiosk: str | None) -> int:
-    if session.execute(select(BallotIndex.id).where(
-            BallotIndex.election_id == election_id,
-            (BallotIndex.tracker == tracker) | (BallotIndex.ciphertexts == digest))).first():
-        raise Conflict("this ballot was already cast by another request", "ballot_replayed")
-    event = record.append(session, election_id, "ballot",
-                          {"ballot": ballot.to_json(), "tracker": tracker, "kiosk": kiosk})
-    session.add(BallotIndex(election_id=election_id, tracker=tracker,
-                            credential=ballot.credential.hex(), question=ballot.question,
-                            channel=ballot.channel, seq=ballot.seq, ciphertexts=digest,
-                            event_seq=event.seq, request_digest=request))
-    return event.seq
+def _store_ballots(session: Session, election_id: int, ballot_list: list[ballots.Ballot],
+                   trackers: dict[str, str], digests: dict[str, str], request: str,
+                   kiosk: str | None) -> dict[str, int]:
+    """Take the election's lock (the state is checked again under it), append the ballot
+    events and index them. Everything else was decided before the lock, so the locked part
+    is this and the commit."""
+    tail = record.lock(session, election_id)
+    if tail.status != "open" or not tail.starts_at <= utcnow() < tail.ends_at:
+        raise Conflict("voting is not open for this election", "voting_closed")
+    _refuse_spoiled(session, election_id, trackers, digests)
+    ordered = sorted(ballot_list, key=lambda b: b.question)
+    events = record.append_many(session, election_id, [
+        ("ballot", {"ballot": b.to_json(), "tracker": trackers[b.question], "kiosk": kiosk})
+        for b in ordered])
+    positions = {}
+    for ballot, event in zip(ordered, events):
+        session.add(BallotIndex(election_id=election_id, tracker=trackers[ballot.question],
+                                credential=ballot.credential.hex(), question=ballot.question,
+                                channel=ballot.channel, seq=ballot.seq,
+                                ciphertexts=digests[ballot.question], event_seq=event.seq,
+                                request_digest=request))
+        positions[ballot.question] = event.seq
+    return positions
+
+
+def _fingerprints(crypto: CryptoContext, ballot_list: list[ballots.Ballot]
+                  ) -> tuple[dict[str, str], dict[str, str]]:
+    return ({b.question: ballots.tracker(crypto.fingerprint, b).hex() for b in ballot_list},
+            {b.question: _ciphertext_digest(b) for b in ballot_list})
+
+
+class ReplayedCast(Exception):
+    """The same request was committed meanwhile by a concurrent twin: roll this one back and
+    answer with the twin's receipt."""
+
+    def __init__(self, receipt: Receipt):
+        super().__init__("replayed")
+        self.receipt = receipt
 
 
 def commit_online(session: Session, election: Election, ctx: VoterContext,
                   ballot_list: list[ballots.Ballot], key_dir: Path) -> Receipt:
+    """The election lock is taken last (``_store_ballots``): the register update locks the
+    voter's row first, which orders this voter's casts, and the chain, replay and spoiled
+    checks run before the election-wide lock. Raises ReplayedCast when a twin request
+    committed while this one waited."""
     digest = request_digest(ballot_list)
-    record.lock(session, election.id)
     replay = _existing_receipt(session, election, digest)
     if replay is not None:
         return replay
     now = utcnow()
     _require_open(election, now)
     register.record_online_ballot(session, election, ctx.voter_id, now)
-    trackers, positions = {}, {}
-    for ballot in sorted(ballot_list, key=lambda b: b.question):
-        tracker = ballots.tracker(ctx.crypto.fingerprint, ballot).hex()
-        last = session.execute(select(BallotIndex.seq, BallotIndex.tracker).where(
-            BallotIndex.election_id == election.id, BallotIndex.credential == ctx.credential,
-            BallotIndex.question == ballot.question, BallotIndex.channel == "online")
-            .order_by(BallotIndex.seq.desc()).limit(1)).first()
-        expected_seq = (last.seq if last else 0) + 1
-        expected_prev = last.tracker if last else ballots.ZERO_TRACKER.hex()
-        if ballot.seq != expected_seq or not hmac.compare_digest(ballot.prev.hex(),
-                                                                 expected_prev):
+    last: dict[str, tuple[int, str]] = {}
+    for question, seq, tracker in session.execute(
+            select(BallotIndex.question, BallotIndex.seq, BallotIndex.tracker).where(
+                BallotIndex.election_id == election.id,
+                BallotIndex.credential == ctx.credential, BallotIndex.channel == "online")):
+        if seq > last.get(question, (0, ""))[0]:
+            last[question] = (seq, tracker)
+    for ballot in ballot_list:
+        seq, tracker = last.get(ballot.question, (0, ballots.ZERO_TRACKER.hex()))
+        if ballot.seq != seq + 1 or not hmac.compare_digest(ballot.prev.hex(), tracker):
+            replay = _existing_receipt(session, election, digest)
+            if replay is not None:
+                raise ReplayedCast(replay)
             raise Conflict(f"question {ballot.question!r}: this ballot is not the successor "
-                           f"of your last ballot (expected seq {expected_seq}); an older "
-                           "ballot cannot be cast again", "ballot_out_of_order",
-                           {"question": ballot.question, "seq": expected_seq,
-                            "prev": expected_prev})
-        cipher_digest = _ciphertext_digest(ballot)
-        _not_spoiled(session, election.id, tracker, cipher_digest)
-        positions[ballot.question] = _store_ballot(session, election.id, ballot, tracker,
-                                                   cipher_digest, digest, None)
-        trackers[ballot.question] = tracker
+                           f"of your last ballot (expected seq {seq + 1}); an older ballot "
+                           "cannot be cast again", "ballot_out_of_order",
+                           {"question": ballot.question, "seq": seq + 1, "prev": tracker})
+    trackers, digests = _fingerprints(ctx.crypto, ballot_list)
+    _refuse_cast(session, election.id, trackers, digests)
+    positions = _store_ballots(session, election.id, ballot_list, trackers, digests, digest,
+                               None)
     head = record.sign_current_head(session, election, key_dir)
     return Receipt(election.slug, trackers, positions, head)
 
@@ -319,14 +361,10 @@ def commit_kiosk(session: Session, election: Election, ctx: KioskContext,
         raise InvalidInput("one ballot for each of the voter's questions", "wrong_questions")
     point_key = _point_key(session, ctx.polling_point_id)
     register.record_in_person_ballot(session, election, row.voter_id, point_key, now)
-    trackers, positions = {}, {}
-    for ballot in sorted(ballot_list, key=lambda b: b.question):
-        tracker = ballots.tracker(ctx.crypto.fingerprint, ballot).hex()
-        cipher_digest = _ciphertext_digest(ballot)
-        _not_spoiled(session, election.id, tracker, cipher_digest)
-        positions[ballot.question] = _store_ballot(session, election.id, ballot, tracker,
-                                                   cipher_digest, digest, ctx.kiosk)
-        trackers[ballot.question] = tracker
+    trackers, digests = _fingerprints(ctx.crypto, ballot_list)
+    _refuse_cast(session, election.id, trackers, digests)
+    positions = _store_ballots(session, election.id, ballot_list, trackers, digests, digest,
+                               ctx.kiosk)
     head = record.sign_current_head(session, election, key_dir)
     return Receipt(election.slug, trackers, positions, head)
 

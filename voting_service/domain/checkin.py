@@ -65,7 +65,8 @@ def check_in(session: Session, election: Election, payload: str, point_key: str,
         raise InvalidInput("this letter belongs to another election", "invalid_qr")
     voter = find_voter(session, election, code.voter_number)
     credential = _credential(session, election, voter.id, code.secret_hash)
-    record.lock(session, election.id)
+    # The voter's register row first, the election's lock second: the order casting takes
+    # them in, so a check-in and a cast of the same voter never wait on each other in a ring.
     entry = register.check_in(session, election, voter.id, point_key, officer)
     event = record.append(session, election.id, "checkin",
                           {"credential": credential.public_key, "polling_point": point_key,

@@ -73,14 +73,19 @@ def summaries(session: Session, public_only: bool = False) -> list[ElectionSumma
 SLUG_RE = re.compile(manifest_schema.SLUG["pattern"])
 
 
-def get_election(session: Session, slug: str, lock: bool = False) -> Election:
+def get_election(session: Session, slug: str, lock: bool = False,
+                 full: bool = True) -> Election:
+    """The election row; ``full`` also loads its questions, projects, districts and polling
+    points (the hot casting path reads none of them, and needs ``full=False``)."""
     if not isinstance(slug, str) or not SLUG_RE.fullmatch(slug):
         raise NotFound(f"no election {slug[:70]!r}", "election_not_found")
-    query = select(Election).where(Election.slug == slug).options(
-        selectinload(Election.questions).selectinload(Question.projects),
-        selectinload(Election.districts),
-        selectinload(Election.polling_points),
-    )
+    query = select(Election).where(Election.slug == slug)
+    if full:
+        query = query.options(
+            selectinload(Election.questions).selectinload(Question.projects),
+            selectinload(Election.districts),
+            selectinload(Election.polling_points),
+        )
     if lock:
         query = query.with_for_update()
     election = session.execute(query).scalar_one_or_none()
@@ -327,9 +332,10 @@ def transition(session: Session, actor: str, slug: str, target: str,
         election.fingerprint = sha256_hex(canonical)
         if key_dir is None:
             raise ValueError("freezing needs the key folder (the record signing key)")
+        election.service_key = record.service_public_key(key_dir, create=True).hex()
         record.append(session, election.id, "manifest", {
             "manifest": manifest(election), "fingerprint": election.fingerprint,
-            "service_key": record.service_public_key(key_dir, create=True).hex()})
+            "service_key": election.service_key})
     elif target == "open":
         _record_opening(session, election)
     elif target == "closed":

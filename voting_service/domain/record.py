@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlalchemy import select
+from functools import lru_cache
+
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..record.archive import write_record
@@ -35,27 +38,69 @@ def now_text() -> str:
     return utcnow().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def lock(session: Session, election_id: int) -> None:
-    """Take the election row's lock (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds
-    the database lock)."""
-    session.execute(select(Election.id).where(Election.id == election_id).with_for_update())
+@dataclass
+class _Tail:
+    """Where the next event goes, read under the lock and kept for this transaction, with
+    the election's state as it stands under that lock."""
+
+    height: int
+    head: bytes
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+def _tail_key(election_id: int) -> tuple[str, int]:
+    return ("record_tail", election_id)
+
+
+def lock(session: Session, election_id: int) -> _Tail:
+    """Take the election row's lock (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the
+    database lock) and read the record's tail kept on that row, in one statement."""
+    tail = session.info.get(_tail_key(election_id))
+    if tail is None:
+        row = session.execute(select(Election.record_height, Election.record_head,
+                                     Election.status, Election.starts_at, Election.ends_at)
+                              .where(Election.id == election_id).with_for_update()).one()
+        tail = _Tail(row.record_height, bytes.fromhex(row.record_head), row.status,
+                     row.starts_at, row.ends_at)
+        session.info[_tail_key(election_id)] = tail
+    return tail
 
 
 def last(session: Session, election_id: int) -> tuple[int, bytes]:
-    row = session.execute(select(RecordEvent.seq, RecordEvent.hash)
-                          .where(RecordEvent.election_id == election_id)
-                          .order_by(RecordEvent.seq.desc()).limit(1)).first()
-    return (row.seq, bytes.fromhex(row.hash)) if row else (0, GENESIS)
+    """The record's height and head hash as this transaction sees them."""
+    tail = session.info.get(_tail_key(election_id))
+    if tail is not None:
+        return tail.height, tail.head
+    row = session.execute(select(Election.record_height, Election.record_head)
+                          .where(Election.id == election_id)).one()
+    return row.record_height, bytes.fromhex(row.record_head)
 
 
 def append(session: Session, election_id: int, type_: str, body: dict[str, Any]) -> Event:
-    """Append one event; the caller holds the lock (``lock``) and commits."""
-    seq, prev = last(session, election_id)
-    event = make_event(seq + 1, prev, type_, now_text(), body)
-    session.add(RecordEvent(election_id=election_id, seq=event.seq, prev_hash=prev.hex(),
-                            hash=event.hash.hex(), type=type_, line=event.line().decode()))
-    session.flush()
-    return event
+    """Append one event under the election's lock (taken here if the caller has not)."""
+    return append_many(session, election_id, [(type_, body)])[0]
+
+
+def append_many(session: Session, election_id: int,
+                items: list[tuple[str, dict[str, Any]]]) -> list[Event]:
+    """Append events in order, moving the tail kept on the election row once. The events
+    are inserted in one batch when the session flushes (the hot casting path counts its
+    round trips: they are made under the election's lock)."""
+    tail = lock(session, election_id)
+    at = now_text()
+    appended = []
+    for type_, body in items:
+        event = make_event(tail.height + 1, tail.head, type_, at, body)
+        session.add(RecordEvent(election_id=election_id, seq=event.seq,
+                                prev_hash=tail.head.hex(), hash=event.hash.hex(), type=type_,
+                                line=event.line().decode()))
+        tail.height, tail.head = event.seq, event.hash
+        appended.append(event)
+    session.execute(update(Election).where(Election.id == election_id)
+                    .values(record_height=tail.height, record_head=tail.head.hex()))
+    return appended
 
 
 def events(session: Session, election_id: int, start: int = 1, stop: int | None = None
@@ -78,8 +123,21 @@ def event_by_hash(session: Session, election_id: int, hash_hex: str) -> Event | 
 # --- the service key and signed heads ---------------------------------------------------
 
 def _private_key(key_dir: Path, create: bool = False) -> Ed25519PrivateKey:
-    seed = (keystore.load_or_create if create else keystore.load)(key_dir, SIGNING_KEY)
-    return Ed25519PrivateKey.from_private_bytes(seed)
+    if create:
+        keystore.load_or_create(key_dir, SIGNING_KEY)
+    try:
+        stat = (Path(key_dir) / SIGNING_KEY).stat()
+        version = (stat.st_mtime_ns, stat.st_size, stat.st_mode)
+    except OSError:
+        version = None
+    return _loaded_key(str(key_dir), version)
+
+
+@lru_cache(maxsize=4)
+def _loaded_key(key_dir: str, _version) -> Ed25519PrivateKey:
+    """Read once per process and per version of the file (its mtime, size and mode are part
+    of the cache key, so a replaced or exposed file is read, and judged, again)."""
+    return Ed25519PrivateKey.from_private_bytes(keystore.load(Path(key_dir), SIGNING_KEY))
 
 
 def service_public_key(key_dir: Path, create: bool = False) -> bytes:
@@ -87,19 +145,12 @@ def service_public_key(key_dir: Path, create: bool = False) -> bytes:
                                                                    PublicFormat.Raw)
 
 
-def manifest_service_key(session: Session, election_id: int) -> bytes:
-    first = next(events(session, election_id, 1, 1), None)
-    if first is None:
-        raise Conflict("this election has no record yet (it is not frozen)", "no_record")
-    return bytes.fromhex(first.body["service_key"])
-
-
 def sign_current_head(session: Session, election: Election, key_dir: Path) -> SignedHead:
     """Sign the head as it stands in this transaction and keep the signature."""
     key = _private_key(key_dir)
     height, head_hash = last(session, election.id)
     head = sign_head(key, bytes.fromhex(election.fingerprint), height, head_hash, now_text())
-    if head.key != manifest_service_key(session, election.id):
+    if head.key.hex() != election.service_key:
         raise keystore.KeyUnavailable("the record signing key is not the one this election's "
                                       "manifest names: ask the IT direction to check the key "
                                       "folder")

@@ -76,6 +76,13 @@ class Election(Base):
     authority_key: Mapped[str | None] = mapped_column(String(64))
     # The authority's signature of the credential list it handed over (record/credentials.py).
     authority_list_signature: Mapped[str | None] = mapped_column(String(128))
+    # The record's head (its last event), kept here so that taking the election's lock
+    # also reads where the next event goes (domain/record.py).
+    # The record's head-signing key (public, hex), as the manifest event publishes it.
+    service_key: Mapped[str | None] = mapped_column(String(64))
+    record_height: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    record_head: Mapped[str] = mapped_column(String(64), default="0" * 64,
+                                             server_default="0" * 64)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

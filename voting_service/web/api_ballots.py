@@ -40,12 +40,16 @@ def cast_ballots(slug: str):
     token = voter_session_token()
     body = json_body()
     with unit_of_work() as db:
-        ctx = casting.voter_context(db, elections.get_election(db, slug), token)
+        ctx = casting.voter_context(db, elections.get_election(db, slug, full=False), token)
     ballot_list = casting.read_request(body, ctx.crypto)
     casting.check_online(ballot_list, ctx)
-    with unit_of_work() as db:
-        election = elections.get_election(db, slug)
-        receipt = casting.commit_online(db, election, ctx, ballot_list, settings().key_dir)
+    try:
+        with unit_of_work() as db:
+            election = elections.get_election(db, slug, full=False)
+            receipt = casting.commit_online(db, election, ctx, ballot_list,
+                                            settings().key_dir)
+    except casting.ReplayedCast as twin:  # rolled back: the twin request's receipt
+        receipt = twin.receipt
     return jsonify(receipt.to_json()), 200 if receipt.replayed else 201
 
 
@@ -58,11 +62,12 @@ def cast_kiosk_ballots(slug: str):
     if not isinstance(body, dict):
         raise InvalidInput("the body is {\"kiosk\": …, \"ballots\": […]}", "invalid_input")
     with unit_of_work() as db:
-        ctx = casting.kiosk_context(db, elections.get_election(db, slug), body.get("kiosk"))
+        ctx = casting.kiosk_context(db, elections.get_election(db, slug, full=False),
+                                    body.get("kiosk"))
     ballot_list = casting.read_request({"ballots": body.get("ballots")}, ctx.crypto)
     casting.check_kiosk(ballot_list, ctx)
     with unit_of_work() as db:
-        election = elections.get_election(db, slug)
+        election = elections.get_election(db, slug, full=False)
         receipt = casting.commit_kiosk(db, election, ctx, ballot_list, settings().key_dir)
     return jsonify(receipt.to_json()), 200 if receipt.replayed else 201
 
@@ -75,12 +80,12 @@ def spoil_ballot(slug: str):
     token = voter_session_token()
     body = json_body()
     with unit_of_work() as db:
-        ctx = casting.voter_context(db, elections.get_election(db, slug), token)
+        ctx = casting.voter_context(db, elections.get_election(db, slug, full=False), token)
     ballot, opening = casting.read_spoil_request(body, ctx.crypto)
     if ballot.credential.hex() != ctx.credential or ballot.checkin is not None:
         raise InvalidInput("the ballot is not for your credential", "wrong_credential")
     plaintext = casting.check_spoil(ballot, opening, ctx.crypto)
     with unit_of_work() as db:
-        election = elections.get_election(db, slug)
+        election = elections.get_election(db, slug, full=False)
         view = casting.commit_spoil(db, election, ctx.crypto, ballot, opening, plaintext)
     return jsonify(view.to_json()), 200 if view.replayed else 201

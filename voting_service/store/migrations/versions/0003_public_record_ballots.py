@@ -22,6 +22,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('credential_path', sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column('authority_key', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('authority_list_signature', sa.String(length=128), nullable=True))
+        batch_op.add_column(sa.Column('service_key', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('record_height', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('record_head', sa.String(length=64), server_default='0' * 64, nullable=False))
     with op.batch_alter_table('credentials', schema=None) as batch_op:
         batch_op.add_column(sa.Column('checkin_hash', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('replaces', sa.String(length=64), nullable=True))
@@ -119,6 +122,9 @@ def downgrade() -> None:
         batch_op.drop_column('replaces')
         batch_op.drop_column('checkin_hash')
     with op.batch_alter_table('elections', schema=None) as batch_op:
+        batch_op.drop_column('record_head')
+        batch_op.drop_column('record_height')
+        batch_op.drop_column('service_key')
         batch_op.drop_column('authority_list_signature')
         batch_op.drop_column('authority_key')
         batch_op.drop_column('credential_path')
