@@ -36,7 +36,7 @@ from ..record.canonical import canonical_bytes
 from ..record.heads import SignedHead
 from ..record.questions import QuestionSpec, question_specs
 from ..store.models import BallotIndex, Credential, Election, Kiosk, Participation, \
-    SignedHeadRow, SpoiledBallot
+    SignedHeadRow, SpoiledBallot, Voter, VoterSession
 from ..store.types import utcnow
 from . import record, register, voter_auth
 from .errors import Conflict, InvalidInput, Unauthenticated
@@ -83,17 +83,24 @@ class VoterContext:
 
 
 def voter_context(session: Session, election: Election, session_token: str) -> VoterContext:
-    voter = voter_auth.voter_for_session(session, session_token)
-    if voter is None or voter.election_id != election.id:
+    """The voter behind a session token and their active credential, in one query."""
+    row = session.execute(
+        select(VoterSession.voter_id, VoterSession.expires_at, Credential.public_key,
+               Credential.questions)
+        .join(Voter, Voter.id == VoterSession.voter_id)
+        .outerjoin(Credential, (Credential.voter_id == Voter.id)
+                   & (Credential.status == "active"))
+        .where(VoterSession.token_hash == voter_auth.session_digest(session_token),
+               Voter.election_id == election.id)).first()
+    now = utcnow()
+    if row is None or row.expires_at <= now:
         raise Unauthenticated("log in with your voter number and letter code first",
                               "voter_session_required")
-    _require_open(election, utcnow())
-    credential = session.execute(select(Credential.public_key, Credential.questions).where(
-        Credential.voter_id == voter.id, Credential.status == "active")).first()
-    if credential is None:
+    _require_open(election, now)
+    if row.public_key is None:
         raise Conflict("this voter has no active credential", "no_credential")
-    return VoterContext(election.id, election.slug, voter.id, credential.public_key,
-                        tuple(sorted(credential.questions)), crypto_context(election))
+    return VoterContext(election.id, election.slug, row.voter_id, row.public_key,
+                        tuple(sorted(row.questions)), crypto_context(election))
 
 
 # --- reading and checking ballots (no transaction) -----------------------------------------

@@ -122,9 +122,14 @@ def login(session: Session, election: Election, voter_number: str, token: bytes,
     return LoginOutcome(True, session_token=clear, expires_at=expires, voter=voter)
 
 
+def session_digest(clear: str) -> str:
+    """How a voter session token is looked up (the clear token is never stored)."""
+    return _key("session", clear)
+
+
 def voter_for_session(session: Session, clear: str, now: datetime | None = None) -> Voter | None:
     now = now or utcnow()
-    row = session.get(VoterSession, _key("session", clear))
+    row = session.get(VoterSession, session_digest(clear))
     if row is None or row.expires_at <= now:
         return None
     return session.get(Voter, row.voter_id)

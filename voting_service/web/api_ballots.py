@@ -40,12 +40,13 @@ def cast_ballots(slug: str):
     token = voter_session_token()
     body = json_body()
     with unit_of_work() as db:
-        ctx = casting.voter_context(db, elections.get_election(db, slug, full=False), token)
+        # Read once: the election's state is checked again under its lock at commit.
+        election = elections.get_election(db, slug, full=False)
+        ctx = casting.voter_context(db, election, token)
     ballot_list = casting.read_request(body, ctx.crypto)
     casting.check_online(ballot_list, ctx)
     try:
         with unit_of_work() as db:
-            election = elections.get_election(db, slug, full=False)
             receipt = casting.commit_online(db, election, ctx, ballot_list,
                                             settings().key_dir)
     except casting.ReplayedCast as twin:  # rolled back: the twin request's receipt
