@@ -61,6 +61,12 @@ def run(func: Callable[..., Any], tasks: Sequence[tuple], workers: int) -> list[
         return list(_pool(workers).map(func, *zip(*tasks)))
 
 
+def executor(workers: int) -> ProcessPoolExecutor:
+    """The shared pool of ``workers`` processes, for callers that submit work as they go
+    (the record verifier checks ballot proofs while it is still reading the record)."""
+    return _pool(workers)
+
+
 def _pool(workers: int) -> ProcessPoolExecutor:
     pool = _pools.get(workers)
     if pool is None:

@@ -41,6 +41,10 @@ def write_record(path: Path, events: Iterable[Event], heads: Iterable[SignedHead
     tmp.replace(path)
 
 
+def _no_float(text: str):
+    raise ValueError(f"{text} is not an integer: the record has no numbers of other kinds")
+
+
 def _lines(archive: zipfile.ZipFile, name: str):
     if name not in archive.namelist():
         raise RecordFormatError(f"the record file has no {name}")
@@ -49,8 +53,10 @@ def _lines(archive: zipfile.ZipFile, name: str):
             if not raw.endswith(b"\n"):
                 raise RecordFormatError(f"{name} line {number}: truncated (no newline)")
             try:
-                yield number, raw, json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
+                yield number, raw, json.loads(raw, parse_float=_no_float,
+                                              parse_constant=_no_float)
+            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError,
+                    ValueError) as error:
                 raise RecordFormatError(f"{name} line {number}: not JSON ({error})") from None
 
 
@@ -65,9 +71,12 @@ def read_record(path: Path) -> Record:
         for number, raw, obj in _lines(archive, EVENTS):
             try:
                 event = parse_event(obj)
-                canonical = event.line()
-            except (RecordFormatError, TypeError) as error:  # TypeError: a float, say
+            except RecordFormatError as error:
                 raise RecordFormatError(f"{EVENTS} line {number}: {error}") from None
+            # The parser let no float through, so the canonical form is plain sorted JSON
+            # (record/canonical.py), computed here without its slower type walk.
+            canonical = json.dumps(obj, sort_keys=True, separators=(",", ":"),
+                                   ensure_ascii=False).encode("utf-8")
             if raw[:-1] != canonical:
                 raise RecordFormatError(f"{EVENTS} line {number}: not in canonical form")
             record.events.append(event)

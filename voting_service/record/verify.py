@@ -60,6 +60,20 @@ def _count(value: Any) -> int:
     return value
 
 
+#: Ballot proofs sent to a worker at a time.
+CRYPTO_BATCH = 1000
+
+
+class _Done:
+    """A result computed in this process, shaped like a future."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
 class CheckFailed(Exception):
     def __init__(self, check: str, seq: int | None, message: str):
         super().__init__(message)
@@ -129,8 +143,14 @@ def _check_ballot_crypto(key_text: str, fingerprint: bytes, ballot: ballots.Ball
 class _Walk:
     """State of the walk over the events; one method per event type."""
 
-    def __init__(self, record: Record):
+    def __init__(self, record: Record, pool=None, crypto: bool = True):
         self.record = record
+        self.crypto = crypto
+        # Ballot proofs go to the worker pool in batches while the walk goes on, so the
+        # crypto runs on the other cores during the (single-threaded) walk.
+        self.pool = pool
+        self.pending: list[tuple[int, str, tuple]] = []
+        self.batches: list[tuple[list[tuple[int, str]], Any]] = []
         self.fingerprint = b""
         self.service_key = b""
         self.specs: dict[str, QuestionSpec] = {}
@@ -148,13 +168,42 @@ class _Walk:
         self.cast_ciphertexts: set[str] = set()
         self.spoiled: set[str] = set()
         self.spoiled_ciphertexts: set[str] = set()
-        self.crypto_jobs: list[tuple[int, str, tuple]] = []  # (seq, check, task)
+
         self.passed: set[str] = set()
         self.ballots_cast = 0
         self.checkins = 0
         self.closing: dict | None = None
 
     # --- helpers ----------------------------------------------------------------------
+
+    def queue_crypto(self, seq: int, check: str, task: tuple) -> None:
+        if not self.crypto:
+            return
+        self.pending.append((seq, check, task))
+        if len(self.pending) >= CRYPTO_BATCH:
+            self.submit_pending()
+
+    def submit_pending(self) -> None:
+        if not self.pending:
+            return
+        meta = [(seq, check) for seq, check, _task in self.pending]
+        tasks = [task for _seq, _check, task in self.pending]
+        if self.pool is None:
+            self.batches.append((meta, _Done(_check_chunk(tasks))))
+        else:
+            self.batches.append((meta, self.pool.submit(_check_chunk, tasks)))
+        self.pending = []
+
+    def crypto_failure(self, limit: int | None) -> CheckFailed | None:
+        """The first proof or signature that fails, before event ``limit`` if given."""
+        self.submit_pending()
+        for meta, future in self.batches:
+            for (seq, check), reason in zip(meta, future.result()):
+                if limit is not None and seq >= limit:
+                    return None
+                if reason is not None:
+                    return CheckFailed(check, seq, f"proof or signature: {reason}")
+        return None
 
     def fail(self, check: str, event: Event | None, message: str):
         raise CheckFailed(check, event.seq if event else None, message)
@@ -407,9 +456,9 @@ class _Walk:
         self.cast.add(tracker)
         self.cast_ciphertexts.add(digest)
         self.ballots_cast += 1
-        self.crypto_jobs.append((event.seq, "ballots", (
+        self.queue_crypto(event.seq, "ballots", (
             self.key_text, self.fingerprint, ballot, ballot.question, spec.width,
-            kiosk_key, True)))
+            kiosk_key, True))
         self.passed.add("ballots")
 
     def on_spoiled(self, event: Event) -> None:
@@ -430,9 +479,9 @@ class _Walk:
             self.fail("spoiled", event, "the published choice is not what the ballot holds")
         self.spoiled.add(tracker)
         self.spoiled_ciphertexts.add(digest)
-        self.crypto_jobs.append((event.seq, "spoiled", (
+        self.queue_crypto(event.seq, "spoiled", (
             self.key_text, self.fingerprint, ballot, ballot.question, spec.width,
-            None, False)))
+            None, False))
         self.passed.add("spoiled")
 
     def on_closing(self, event: Event) -> None:
@@ -487,24 +536,20 @@ def _check_heads(walk: _Walk, heads: list[SignedHead], check: str, service: bool
 
 def verify_record(record: Record, workers: int | None = None,
                   progress: Callable[[str], None] | None = None) -> VerifyReport:
-    walk = _Walk(record)
+    ballots_count = sum(1 for e in record.events if e.type in ("ballot", "spoiled"))
+    workers = workers or (parallel.available_cores() if ballots_count >= CRYPTO_BATCH else 1)
+    walk = _Walk(record, parallel.executor(workers) if workers > 1 else None)
     failure: CheckFailed | None = None
+    if progress:
+        progress(f"walking {len(record.events)} events; {ballots_count} ballot proofs and "
+                 f"signatures checked on {workers} process(es)")
     try:
         walk.run()
     except CheckFailed as error:
         failure = error
-    limit = failure.seq if failure and failure.seq else None
-    jobs = [job for job in walk.crypto_jobs if limit is None or job[0] < limit]
-    if progress:
-        progress(f"checking {len(jobs)} ballot proofs and signatures")
-    workers_used, chunks = parallel.plan(len(jobs), workers)
-    results = parallel.run(_check_chunk, [([job[2] for job in jobs[r.start:r.stop]],)
-                                          for r in chunks], workers_used) if jobs else []
-    flat = [reason for chunk in results for reason in chunk]
-    for job, reason in zip(jobs, flat):
-        if reason is not None:
-            failure = CheckFailed(job[1], job[0], f"proof or signature: {reason}")
-            break
+    crypto = walk.crypto_failure(failure.seq if failure and failure.seq else None)
+    if crypto is not None:
+        failure = crypto
     if failure is None:
         try:
             _check_heads(walk, record.heads, "head_signatures", service=True)
@@ -540,7 +585,7 @@ def policy_counts(events: list[Event]) -> tuple[int, dict[str, int]]:
     """The counting policy over the events so far, without the costly crypto checks: how
     many ballots were cast, and how many count per question. The service writes these
     into the closing event; the verifier recomputes them from the record."""
-    walk = _Walk(Record(events=events))
+    walk = _Walk(Record(events=events), crypto=False)
     walk.run()
     return walk.ballots_cast, {q: len(t) for q, t in walk.counted().items()}
 
