@@ -297,3 +297,22 @@ def test_reveal_needs_one_process(tmp_path):
                  tmp_path / "public.json", tmp_path / "authority.key", workers=2,
                  reveal=lambda *a: None)
     assert not (tmp_path / "letters").exists() and not (tmp_path / "authority.key").exists()
+
+
+def test_the_command_as_the_issue_names_it_keeps_its_key_beside_it(tmp_path, monkeypatch):
+    """`credentials generate EXTRACT --letters DIR --public OUT`, no --key: the key is
+    created 0600 as authority.key in the working folder, and reused on the next run."""
+    from click.testing import CliRunner
+
+    from voting_service.authority.cli import generate_command
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("VOTING_AUTHORITY_KEY", raising=False)
+    extract = write_extract(tmp_path / "extract.json")
+    result = CliRunner().invoke(generate_command, [str(extract), "--letters", "lettres",
+                                                   "--public", "public.json"])
+    assert result.exit_code == 0, result.output
+    key = tmp_path / "authority.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    public = json.loads((tmp_path / "public.json").read_text())
+    assert public["authority_key"] in result.output

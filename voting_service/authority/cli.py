@@ -22,9 +22,10 @@ from .generate import generate
               help="An empty or new folder for the letter PDFs (they hold the codes).")
 @click.option("--public", "public_path", required=True, type=click.Path(dir_okay=False),
               help="The file to hand to the server (no secret in it).")
-@click.option("--key", "key_path", required=True, type=click.Path(dir_okay=False),
-              help="The authority's signing key; created on first use. Keep it on this "
-                   "machine.")
+@click.option("--key", "key_path", envvar="VOTING_AUTHORITY_KEY", default="authority.key",
+              show_default=True, type=click.Path(dir_okay=False),
+              help="The authority's signing key (or VOTING_AUTHORITY_KEY); created 0600 on "
+                   "first use. Keep it on this machine.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Processes (default: one per core).")
 @click.option("--batch-size", type=click.IntRange(1, 5000), default=500, show_default=True)
