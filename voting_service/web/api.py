@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request
 
 from ..domain import elections
-from ..domain.errors import DomainError
+from ..domain.errors import DomainError, InvalidInput
 from ..domain.validation import MAX_DEPTH, check_json_text
 from .auth import public, requires
 from .db import settings, unit_of_work
@@ -30,6 +30,26 @@ def json_body():
     check_json_text(body)
     return body
 
+
+
+def json_object() -> dict:
+    """The request's JSON body, which must be an object."""
+    body = json_body()
+    if not isinstance(body, dict):
+        raise InvalidInput("the body must be a JSON object", "invalid_input")
+    return body
+
+
+def body_string(body: dict, name: str, limit: int = 200, required: bool = True) -> str | None:
+    """A non-empty string field of at most ``limit`` characters (None if optional and
+    absent)."""
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value or len(value) > limit or "\x00" in value:
+        raise InvalidInput(f"{name}: a non-empty string of at most {limit} characters",
+                           "invalid_input")
+    return value
 
 @bp.get("/openapi.json")
 @public

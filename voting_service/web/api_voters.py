@@ -10,7 +10,7 @@ from flask import g, jsonify, request
 
 from ..domain import credentials_public, elections, voter_auth, voter_roll
 from ..domain.errors import DomainError, InvalidInput, NotFound
-from .api import bp, json_body
+from .api import body_string, bp, json_object
 from .auth import public, requires
 from .db import unit_of_work
 
@@ -45,30 +45,14 @@ def import_voters(slug: str):
     return jsonify(report.to_json())
 
 
-def _object(body) -> dict:
-    if not isinstance(body, dict):
-        raise InvalidInput("the body must be a JSON object", "invalid_input")
-    return body
-
-
-def _string(body: dict, name: str, limit: int = 200, required: bool = True) -> str | None:
-    value = body.get(name)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value or len(value) > limit or "\x00" in value:
-        raise InvalidInput(f"{name}: a non-empty string of at most {limit} characters",
-                           "invalid_input")
-    return value
-
-
 @bp.post("/elections/<slug>/voters/<number>/override")
 @requires("voters:write")
 def override_voter(slug: str, number: str):
-    body = _object(json_body())
-    decision = _string(body, "decision", 10)
+    body = json_object()
+    decision = body_string(body, "decision", 10)
     if decision not in ("include", "exclude", "none"):
         raise InvalidInput("decision: include, exclude or none", "invalid_input")
-    reason = _string(body, "reason", voter_roll.MAX_REASON, required=False) or ""
+    reason = body_string(body, "reason", voter_roll.MAX_REASON, required=False) or ""
     with unit_of_work() as db:
         election = elections.get_election(db, slug, lock=True)
         voter = voter_roll.set_override(db, g.principal.name, election, number.upper(),
@@ -113,9 +97,9 @@ def public_credentials(slug: str):
 @bp.post("/elections/<slug>/voter-sessions")
 @public
 def voter_login(slug: str):
-    body = _object(json_body())
-    number = _string(body, "voter_number", 32).upper()
-    token_hex = _string(body, "login_token", 64)
+    body = json_object()
+    number = body_string(body, "voter_number", 32).upper()
+    token_hex = body_string(body, "login_token", 64)
     try:
         token = bytes.fromhex(token_hex)
         if len(token) != voter_auth.TOKEN_BYTES:
@@ -125,7 +109,7 @@ def voter_login(slug: str):
     born = body.get("birth_date")
     if born is not None:
         try:
-            born = date.fromisoformat(_string(body, "birth_date", 10))
+            born = date.fromisoformat(body_string(body, "birth_date", 10))
         except ValueError:
             raise InvalidInput("birth_date: YYYY-MM-DD", "invalid_input")
     with unit_of_work() as db:
