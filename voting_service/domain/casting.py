@@ -279,13 +279,24 @@ def commit_online(session: Session, election: Election, ctx: VoterContext,
     now = utcnow()
     _require_open(election, now)
     register.record_online_ballot(session, election, ctx.voter_id, now)
+    trackers, digests = _fingerprints(ctx.crypto, ballot_list)
+    # One query for the chain rule and the duplicates: this credential's online ballots,
+    # and any ballot with one of this request's trackers or ciphertexts.
     last: dict[str, tuple[int, str]] = {}
-    for question, seq, tracker in session.execute(
-            select(BallotIndex.question, BallotIndex.seq, BallotIndex.tracker).where(
-                BallotIndex.election_id == election.id,
-                BallotIndex.credential == ctx.credential, BallotIndex.channel == "online")):
-        if seq > last.get(question, (0, ""))[0]:
-            last[question] = (seq, tracker)
+    duplicate = False
+    for row in session.execute(
+            select(BallotIndex.question, BallotIndex.seq, BallotIndex.tracker,
+                   BallotIndex.credential, BallotIndex.channel, BallotIndex.ciphertexts)
+            .where(BallotIndex.election_id == election.id,
+                   ((BallotIndex.credential == ctx.credential)
+                    & (BallotIndex.channel == "online"))
+                   | BallotIndex.tracker.in_(list(trackers.values()))
+                   | BallotIndex.ciphertexts.in_(list(digests.values())))):
+        if row.tracker in trackers.values() or row.ciphertexts in digests.values():
+            duplicate = True
+        if row.credential == ctx.credential and row.channel == "online" and \
+                row.seq > last.get(row.question, (0, ""))[0]:
+            last[row.question] = (row.seq, row.tracker)
     for ballot in ballot_list:
         seq, tracker = last.get(ballot.question, (0, ballots.ZERO_TRACKER.hex()))
         if ballot.seq != seq + 1 or not hmac.compare_digest(ballot.prev.hex(), tracker):
@@ -296,8 +307,8 @@ def commit_online(session: Session, election: Election, ctx: VoterContext,
                            f"of your last ballot (expected seq {seq + 1}); an older ballot "
                            "cannot be cast again", "ballot_out_of_order",
                            {"question": ballot.question, "seq": seq + 1, "prev": tracker})
-    trackers, digests = _fingerprints(ctx.crypto, ballot_list)
-    _refuse_cast(session, election.id, trackers, digests)
+    if duplicate:
+        raise Conflict("this ballot was already cast by another request", "ballot_replayed")
     positions = _store_ballots(session, election.id, ballot_list, trackers, digests, digest,
                                None)
     head = record.sign_current_head(session, election, key_dir)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from ..store.models import Election, Participation, PollingPoint, Voter
@@ -91,16 +91,20 @@ def record_online_ballot(session: Session, election: Election, voter_id: int,
     Returns the number of online ballots so far."""
     now = now or utcnow()
     _require_open(election, now)
-    _eligible_voter(session, election, voter_id)
+    # Eligibility is part of the one conditional UPDATE (a cast is the hot path); the
+    # precise reason is looked up only when it refuses.
     result = session.execute(
         update(Participation)
         .where(Participation.voter_id == voter_id,
-               Participation.state.in_(("none", "online")))
+               Participation.state.in_(("none", "online")),
+               exists().where(Voter.id == voter_id, Voter.election_id == election.id,
+                              Voter.eligible))
         .values(state="online", online_ballots=Participation.online_ballots + 1,
                 last_online_at=now)
         .returning(Participation.online_ballots))
     count = result.scalar_one_or_none()
     if count is None:
+        _eligible_voter(session, election, voter_id)
         raise Conflict("this voter checked in at a polling point: online voting is over for "
                        "them", "online_voting_ended")
     return count
