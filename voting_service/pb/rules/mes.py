@@ -44,22 +44,31 @@ from .greedy import fill as greedy_fill
 
 @dataclass
 class _Purchase:
-    """One funded project: ``price`` is what a supporter paid per point (if they could)."""
+    """One funded project: a supporter paid ``paid / per`` per point (if they could). The
+    ratio is reduced to a Fraction only when asked for: add1 makes runs whose prices nobody
+    reads, and on small elections reducing them was a visible part of the time."""
 
     project_id: str
     round: int
-    price: Fraction
+    paid: int
+    per: int
     supporters: int
     paid_all_they_had: int
+
+    @property
+    def price(self) -> Fraction:
+        return Fraction(self.paid, self.per)
 
 
 @dataclass
 class _Run:
-    """The result of one MES run for a given starting budget per voter."""
+    """The result of one MES run for a given starting budget per voter. ``unaffordable``
+    maps a project to (round, what its supporters had left in total as a numerator and a
+    denominator), reduced only for the explanations, as prices are."""
 
     purchases: list[_Purchase]
     free: list[str]
-    unaffordable: dict[str, tuple[int, Fraction]] = field(default_factory=dict)
+    unaffordable: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     excluded_by: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -201,7 +210,7 @@ class _EqualShares:
                     seen[pid] = evaluation.poor_key()
                 if evaluation.rho is None:
                     remaining.discard(pid)
-                    result.unaffordable[pid] = (rnd, Fraction(evaluation.left, self.den * self.scale))
+                    result.unaffordable[pid] = (rnd, evaluation.left, self.den * self.scale)
                     continue
                 # (float(x), x) orders exactly like x: rounding to float is monotone.
                 key = (float(evaluation.rho), evaluation.rho)
@@ -324,7 +333,8 @@ class _EqualShares:
 
     def _buy(self, pid: str, rnd: int, ev: _Evaluation) -> _Purchase:
         """Charge the supporters of ``pid`` and move them to new budget levels."""
-        price = ev.share / self.den / self.scale  # per point, in currency units
+        # per point, in currency units
+        paid, per = ev.share.numerator, ev.share.denominator * self.den * self.scale
         budgets = self._exact(ev.levels[ev.poor:])
         factor, pay = ev.share.denominator, ev.share.numerator
         self.den *= factor  # every new budget is an integer over the new denominator
@@ -355,15 +365,15 @@ class _EqualShares:
         else:
             self.level[rows] = moved[ev.row_group]
         paid_all = int(ev.counts[:ev.poor].sum())
-        return _Purchase(pid, rnd, price, self.supporters[pid], paid_all)
+        return _Purchase(pid, rnd, paid, per, self.supporters[pid], paid_all)
 
     def total_cost(self, selected) -> Number:
         return self.instance.total_cost(selected)
 
-    def is_exhaustive(self, selected: list[str]) -> bool:
+    def is_exhaustive(self, selected: list[str], cost: Number | None = None) -> bool:
         """No candidate project could be added without exceeding the budget (or funding two
-        projects of an exclusive group)."""
-        left = self.instance.budget - self.total_cost(selected)
+        projects of an exclusive group); ``cost``, when given, is that of ``selected``."""
+        left = self.instance.budget - (self.total_cost(selected) if cost is None else cost)
         exclusions = Exclusions(self.instance, self.exclusive)
         for pid in selected:
             exclusions.fund(pid)
@@ -381,13 +391,13 @@ def _outcome(rule: str, engine: _EqualShares, run: _Run, unit: str, details: dic
             reason="Selected before round 1: it costs nothing and has supporters.")
     per = "per point" if not engine.approval else "each"
     for purchase in run.purchases:
-        pid = purchase.project_id
+        pid, price = purchase.project_id, purchase.price
         also = (f"; {purchase.paid_all_they_had:,} of them could not pay the full share and "
                 f"paid all they had left" if purchase.paid_all_they_had else "")
         explanations[pid] = Explanation(
-            pid, SELECTED, round=purchase.round, price_per_supporter=purchase.price,
+            pid, SELECTED, round=purchase.round, price_per_supporter=price,
             reason=f"Selected in round {purchase.round}: its {purchase.supporters:,} supporters "
-                   f"shared its cost of {show(instance.cost(pid))}, paying {show(purchase.price)} "
+                   f"shared its cost of {show(instance.cost(pid))}, paying {show(price)} "
                    f"{per}{also}.")
     for pid in engine.candidates + engine.free:
         if pid in explanations:
@@ -395,8 +405,9 @@ def _outcome(rule: str, engine: _EqualShares, run: _Run, unit: str, details: dic
         if pid in run.excluded_by and pid not in run.unaffordable:
             explanations[pid] = incompatible(pid, run.excluded_by[pid])
             continue
-        rnd, left = run.unaffordable.get(pid, (None, None))
-        money = f" had {show(left)} left in total" if left is not None else " could not pay"
+        rnd, left, per = run.unaffordable.get(pid, (None, None, None))
+        money = (f" had {show(Fraction(left, per))} left in total" if left is not None
+                 else " could not pay")
         explanations[pid] = Explanation(
             pid, NOT_AFFORDABLE, round=rnd,
             reason=f"Not selected: its {engine.supporters[pid]:,} supporters{money}, "

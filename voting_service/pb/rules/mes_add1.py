@@ -52,10 +52,15 @@ def equal_shares_add1(instance: Instance, ballots, *, satisfaction: str = "cost"
 class _Scan:
     def __init__(self, engine: _EqualShares, start: Fraction, increment: Fraction):
         self.engine, self.start, self.increment = engine, start, increment
+        # start + step * increment over one denominator: a single Fraction per step, where
+        # Fraction's mixed arithmetic costs several (a visible share on small elections).
+        self._den = start.denominator * increment.denominator
+        self._first = start.numerator * increment.denominator
+        self._per_step = increment.numerator * start.denominator
         self.runs = 0
 
     def share(self, step: int) -> Fraction:
-        return self.start + step * self.increment
+        return Fraction(self._first + step * self._per_step, self._den)
 
     def probe(self, step: int):
         """(run, trace, verdict) at ``step``: verdict is "over" (costs more than the budget),
@@ -66,7 +71,7 @@ class _Scan:
         cost = self.engine.total_cost(run.selected)
         if cost > self.engine.instance.budget:
             verdict = "over"
-        elif self.engine.is_exhaustive(run.selected):
+        elif self.engine.is_exhaustive(run.selected, cost):
             verdict = "exhaustive"
         else:
             verdict = "continue"

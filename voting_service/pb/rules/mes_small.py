@@ -11,7 +11,7 @@ Its decision trace for add1 names the short supporters by ballot.
 from __future__ import annotations
 
 from fractions import Fraction
-from math import lcm
+from math import gcd, lcm
 
 from ..exclusive import Exclusions
 from ..instance import Instance
@@ -121,7 +121,7 @@ class _SmallEqualShares(_EqualShares):
                 if poor is None:
                     remaining.discard(pid)
                     left = sum(budget[row] * self.mult[row] for row, _ in self.points[pid])
-                    result.unaffordable[pid] = (rnd, Fraction(left, den * self.scale))
+                    result.unaffordable[pid] = (rnd, left, den * self.scale)
                     seen[pid] = None
                     continue
                 seen[pid] = tuple(sorted(poor))
@@ -139,14 +139,17 @@ class _SmallEqualShares(_EqualShares):
             owed, points_left, poor = evaluations[winner]
             remaining.discard(winner)
             remaining.difference_update(exclusions.fund(winner))
-            share = Fraction(owed, points_left)  # paid per point, over den
-            result.purchases.append(_Purchase(winner, rnd, share / den / self.scale,
+            # Paid per point, over den, in lowest terms (so that den grows no more than
+            # needed; gcd rather than Fraction, which costs more on small elections).
+            common = gcd(owed, points_left)
+            pay, factor = owed // common, points_left // common
+            result.purchases.append(_Purchase(winner, rnd, pay, factor * den * self.scale,
                                               self.supporters[winner],
                                               sum(self.mult[row] for row in poor)))
-            budget = [b * share.denominator for b in budget]
+            budget = [b * factor for b in budget]
             for row, points in self.points[winner]:
-                budget[row] = 0 if row in poor else budget[row] - share.numerator * points
-            den *= share.denominator
+                budget[row] = 0 if row in poor else budget[row] - pay * points
+            den *= factor
         result.excluded_by = exclusions.excluded_by
         return result
 
