@@ -18,7 +18,7 @@ from ..instance import Instance
 from ..profile import Profile
 from ..tiebreak import tie_break_key
 from . import SATISFACTIONS
-from .mes import _EqualShares, _Purchase, _Run
+from .mes import _EqualShares, _PriceQueue, _Purchase, _Run
 
 # Distinct ballots below which the plain engine is faster than the numpy one (measured on
 # the pabulib files: faster up to about 800 ballots, 1.5x slower at 1,200, 5x at 8,000).
@@ -66,6 +66,7 @@ class _SmallEqualShares(_EqualShares):
         self.instance, self.exclusive = instance, exclusive
         Exclusions(instance, exclusive)  # refuses groups naming unknown projects
         self.tie_key = tie_break_key(tie_break, instance)
+        self.tie_rank = {pid: i for i, pid in enumerate(sorted(instance.ids, key=self.tie_key))}
         self.scale = lcm(1, *(p.cost.denominator for p in instance.projects))  # ints have one
         self.cost = {p.id: int(p.cost * self.scale) if self.scale > 1 else p.cost
                      for p in instance.projects}
@@ -110,13 +111,12 @@ class _SmallEqualShares(_EqualShares):
         # projects are evaluated, and explained, by both engines).
         bound = {pid: _Ratio(self.cost[pid], self.weight[pid] * self.total_points[pid])
                  for pid in remaining}
+        queue = _PriceQueue(bound, self.tie_rank)
         rnd = 0
         while remaining:
             rnd += 1
             best, tied, evaluations, seen = None, [], {}, {}
-            for pid in sorted(remaining, key=lambda p: (bound[p], self.tie_key(p))):
-                if best is not None and bound[pid] > best:
-                    break
+            while (pid := queue.pop_below(best, remaining)) is not None:
                 owed, points_left, poor = self._price(pid, budget, den)
                 if poor is None:
                     remaining.discard(pid)
@@ -136,6 +136,9 @@ class _SmallEqualShares(_EqualShares):
                 trace.append((winner, sorted(seen.items())))
             if winner is None:
                 break
+            for pid in evaluations:
+                if pid != winner:
+                    queue.push(pid, bound[pid])
             owed, points_left, poor = evaluations[winner]
             remaining.discard(winner)
             remaining.difference_update(exclusions.fund(winner))
