@@ -71,6 +71,9 @@ class _Run:
     free: list[str]
     unaffordable: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     excluded_by: dict[str, str] = field(default_factory=dict)
+    # (winner, its exact price key) of every round: the ceilings of a run at a higher budget
+    prices: list = field(default_factory=list)
+    within: bool = True  # the run stayed within the ceilings it was given (see _Ceilings)
 
     @property
     def selected(self) -> list[str]:
@@ -139,6 +142,46 @@ class _PriceQueue:
         heappush(self.heap, (bound, self.rank[pid], pid))
 
 
+class _Ceilings:
+    """Checks that a run at a higher starting budget ``hi`` keeps, round by round, the winners
+    of the run at ``lo`` with room to spare; then every budget between ``lo`` and ``hi`` funds
+    the same projects in the same order (mes_add1.py relies on it).
+
+    Why: a project's price only falls when any supporter has more money (they pay the lower
+    of their budget and price x satisfaction, and the price is the least that covers the
+    cost), and paying a lower price leaves each supporter more. So, by induction over
+    rounds, while the winners are the same every voter's budget at a budget in between lies
+    between their budgets in the ``lo`` and ``hi`` runs, and so does every price: each
+    project's price is at least its price in the ``hi`` run, the winner's at most its price
+    in the ``lo`` run (the ceiling), and a project unaffordable at ``hi`` is so below. The
+    winner is therefore the same in between when every other project's ``hi`` price is
+    above the ceiling, or equal to it and behind the winner in the tie-break. A round
+    evaluates projects up to the ceiling (not only up to the best price) to check this."""
+
+    def __init__(self, prices: list, rank: dict[str, int]):
+        self.prices, self.rank, self.held = prices, rank, True
+
+    def limit(self, rnd: int, best):
+        """Evaluate projects whose bound does not exceed this (best: the lowest price yet)."""
+        if not self.held or rnd > len(self.prices):
+            return best
+        ceiling = self.prices[rnd - 1][1]
+        return best if best is not None and ceiling < best else ceiling
+
+    def check(self, rnd: int, winner: str | None, keys: dict) -> None:
+        """``keys``: the price key of every project evaluated and affordable in round rnd."""
+        if not self.held:
+            return
+        if rnd > len(self.prices):  # the lo run stopped here: so must this one
+            self.held = winner is None
+            return
+        expected, ceiling = self.prices[rnd - 1]
+        rank = self.rank[expected]
+        self.held = winner == expected and all(
+            key > ceiling or (key == ceiling and self.rank[pid] > rank)
+            for pid, key in keys.items() if pid != winner)
+
+
 class _EqualShares:
     """Precomputed, reusable state of MES on one instance and profile."""
 
@@ -197,13 +240,16 @@ class _EqualShares:
                 self.total_points[pid] = total
         self.supporters = {pid: int(m.sum()) for pid, m in self.mult.items()}
 
-    def run(self, per_voter_budget: Fraction, trace: list | None = None) -> _Run:
+    def run(self, per_voter_budget: Fraction, trace: list | None = None,
+            ceilings: list | None = None) -> _Run:
         """One run of MES where every voter starts with ``per_voter_budget`` (currency units).
 
         With a ``trace`` list, appends one entry per round: the winner and, for every project
         evaluated in the round, which groups could not pay the full share (or None when the
         project became unaffordable). Two runs with equal traces made the same exact decisions
-        (see mes_add1.py)."""
+        (see mes_add1.py). With ``ceilings``, the ``prices`` of a run at a lower budget,
+        ``within`` of the result says whether this run kept that run's winners with room to
+        spare (_Ceilings); the run itself is the same either way."""
         start = Fraction(per_voter_budget) * self.scale
         # Budget levels: level k holds level_num[k] * epoch_factor[level_epoch[k]] / self.den
         # (scaled currency): rescaling the common denominator after a purchase only updates
@@ -234,11 +280,13 @@ class _EqualShares:
             rho = Fraction(self.cost[p], self.weight[p] * self.total_points[p])
             bound[p] = (float(rho), rho)
         queue = _PriceQueue(bound, self.tie_rank)
+        check = None if ceilings is None else _Ceilings(ceilings, self.tie_rank)
         rnd = 0
         while remaining:
             rnd += 1
             best, tied, evaluations, seen = None, [], {}, {}
-            while (pid := queue.pop_below(best, remaining)) is not None:
+            while (pid := queue.pop_below(best if check is None else check.limit(rnd, best),
+                                          remaining)) is not None:
                 evaluation = self._evaluate(pid)
                 if trace is not None:
                     seen[pid] = evaluation.poor_key()
@@ -254,19 +302,23 @@ class _EqualShares:
                     best, tied = key, [pid]
                 elif key == best:
                     tied.append(pid)
-            if not tied:
-                if trace is not None:
-                    trace.append((None, sorted(seen.items())))
-                break
-            winner = min(tied, key=self.tie_key)
+            winner = min(tied, key=self.tie_key) if tied else None
+            if check is not None:
+                check.check(rnd, winner, {pid: bound[pid] for pid in evaluations})
             if trace is not None:
                 trace.append((winner, sorted(seen.items())))
+            if winner is None:
+                break
             for pid in evaluations:
                 if pid != winner:
                     queue.push(pid, bound[pid])
             remaining.discard(winner)
             remaining.difference_update(exclusions.fund(winner))
             result.purchases.append(self._buy(winner, rnd, evaluations[winner]))
+            result.prices.append((winner, bound[winner]))
+        if check is not None:
+            check.check(rnd + 1, None, {})  # ran out of projects: so must the lo run have
+            result.within = check.held
         result.excluded_by = exclusions.excluded_by
         return result
 

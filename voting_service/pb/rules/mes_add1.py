@@ -25,6 +25,7 @@ every step, this is the step-by-step scan, with no extra run.
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import NamedTuple
 
 from ..explain import Outcome
 from ..instance import Instance, Number
@@ -49,6 +50,14 @@ def equal_shares_add1(instance: Instance, ballots, *, satisfaction: str = "cost"
         "runs": scan.runs})
 
 
+class _Probe(NamedTuple):
+    step: int
+    run: _Run
+    trace: list
+    verdict: str  # "over" (costs more than the budget), "exhaustive" or "continue"
+    same: bool  # every step from the anchor's to this one selects what the anchor selects
+
+
 class _Scan:
     def __init__(self, engine: _EqualShares, start: Fraction, increment: Fraction):
         self.engine, self.start, self.increment = engine, start, increment
@@ -62,11 +71,12 @@ class _Scan:
     def share(self, step: int) -> Fraction:
         return Fraction(self._first + step * self._per_step, self._den)
 
-    def probe(self, step: int):
-        """(run, trace, verdict) at ``step``: verdict is "over" (costs more than the budget),
-        "exhaustive" or "continue"."""
+    def probe(self, step: int, anchor: _Probe | None = None) -> _Probe:
+        """The run at ``step``, and whether the steps from ``anchor`` (a lower step) to it
+        are known to select the same projects: by equal traces, or by the ceilings."""
         trace: list = []
-        run = self.engine.run(self.share(step), trace)
+        run = self.engine.run(self.share(step), trace,
+                              None if anchor is None else anchor.run.prices)
         self.runs += 1
         cost = self.engine.total_cost(run.selected)
         if cost > self.engine.instance.budget:
@@ -75,29 +85,23 @@ class _Scan:
             verdict = "exhaustive"
         else:
             verdict = "continue"
-        return run, trace, verdict
+        same = anchor is not None and (run.within or trace == anchor.trace)
+        return _Probe(step, run, trace, verdict, same)
 
     def first_stop(self) -> tuple[_Run, int]:
         """The outcome of the step-by-step scan and the step it stops at."""
-        run, trace, verdict = self.probe(0)
-        if verdict == "over":  # even the real budget overshoots: nothing but free projects
+        low = self.probe(0)
+        if low.verdict == "over":  # even the real budget overshoots: nothing but free projects
             return _Run([], list(self.engine.free)), 0
-        low, low_run, low_trace, jump = 0, run, trace, 1
-        while verdict == "continue":
-            high = low + jump
-            high_run, high_trace, verdict = self.probe(high)
-            if high_trace == low_trace:  # every step up to `high` selects what `low` selects
-                low, low_run, jump = high, high_run, 2 * jump
-                continue
-            while high - low > 1:  # bisect to the first step whose decisions differ
-                middle = (low + high) // 2
-                middle_run, middle_trace, middle_verdict = self.probe(middle)
-                if middle_trace == low_trace:
-                    low, low_run = middle, middle_run
-                else:
-                    high, high_run, high_trace, verdict = (middle, middle_run, middle_trace,
-                                                           middle_verdict)
-            if verdict == "over":
-                return low_run, low
-            low, low_run, low_trace, jump = high, high_run, high_trace, 1
-        return low_run, low
+        jump = 1
+        while low.verdict == "continue":
+            high = self.probe(low.step + jump, low)
+            if high.same:  # every step up to high continues, as low does
+                low, jump = high, 2 * jump
+            elif jump > 1:  # something may change in between: try closer
+                jump //= 2
+            elif high.verdict == "over":  # the next step overshoots: low is the outcome
+                break
+            else:
+                low = high
+        return low.run, low.step

@@ -18,7 +18,7 @@ from ..instance import Instance
 from ..profile import Profile
 from ..tiebreak import tie_break_key
 from . import SATISFACTIONS
-from .mes import _EqualShares, _PriceQueue, _Purchase, _Run
+from .mes import _Ceilings, _EqualShares, _PriceQueue, _Purchase, _Run
 
 # Distinct ballots below which the plain engine is faster than the numpy one (measured on
 # the pabulib files: faster up to about 800 ballots, 1.5x slower at 1,200, 5x at 8,000).
@@ -96,7 +96,8 @@ class _SmallEqualShares(_EqualShares):
                 self.points[pid], self.total_points[pid] = points_of[pid], total
                 self.supporters[pid] = sum(self.mult[row] for row, _ in points_of[pid])
 
-    def run(self, per_voter_budget: Fraction, trace: list | None = None) -> _Run:
+    def run(self, per_voter_budget: Fraction, trace: list | None = None,
+            ceilings: list | None = None) -> _Run:
         start = Fraction(per_voter_budget) * self.scale
         budget, den = [start.numerator] * len(self.mult), start.denominator
         exclusions = Exclusions(self.instance, self.exclusive)
@@ -112,11 +113,13 @@ class _SmallEqualShares(_EqualShares):
         bound = {pid: _Ratio(self.cost[pid], self.weight[pid] * self.total_points[pid])
                  for pid in remaining}
         queue = _PriceQueue(bound, self.tie_rank)
+        check = None if ceilings is None else _Ceilings(ceilings, self.tie_rank)
         rnd = 0
         while remaining:
             rnd += 1
             best, tied, evaluations, seen = None, [], {}, {}
-            while (pid := queue.pop_below(best, remaining)) is not None:
+            while (pid := queue.pop_below(best if check is None else check.limit(rnd, best),
+                                          remaining)) is not None:
                 owed, points_left, poor = self._price(pid, budget, den)
                 if poor is None:
                     remaining.discard(pid)
@@ -132,6 +135,8 @@ class _SmallEqualShares(_EqualShares):
                 elif rho == best:
                     tied.append(pid)
             winner = min(tied, key=self.tie_key) if tied else None
+            if check is not None:
+                check.check(rnd, winner, {pid: bound[pid] for pid in evaluations})
             if trace is not None:
                 trace.append((winner, sorted(seen.items())))
             if winner is None:
@@ -149,10 +154,14 @@ class _SmallEqualShares(_EqualShares):
             result.purchases.append(_Purchase(winner, rnd, pay, factor * den * self.scale,
                                               self.supporters[winner],
                                               sum(self.mult[row] for row in poor)))
+            result.prices.append((winner, bound[winner]))
             budget = [b * factor for b in budget]
             for row, points in self.points[winner]:
                 budget[row] = 0 if row in poor else budget[row] - pay * points
             den *= factor
+        if check is not None:
+            check.check(rnd + 1, None, {})  # ran out of projects: so must the lo run have
+            result.within = check.held
         result.excluded_by = exclusions.excluded_by
         return result
 
