@@ -17,9 +17,20 @@ compare the same way at both ends of an interval only if they do throughout it. 
 runs at two steps take exactly the same decisions (their traces are equal: the same winner
 in each round, and for every project evaluated in it, the same short groups or the same
 verdict "unaffordable"), every step between them takes them too and selects the same
-projects. The scan therefore gallops: it tries steps 1, 2, 4, ... ahead while the trace stays
-the same, and bisects back to the first step where it changes. Where the trace changes at
-every step, this is the step-by-step scan, with no extra run.
+projects.
+
+Equal traces are rare where some group of supporters switches between paying its share and
+paying all it has at almost every step, even where the winners stay the same for dozens of
+steps (Budapest 2024). A second certificate covers that: the run at the higher
+step is given the lower run's winning prices as ceilings and checks that, in every round, it
+has the same winner and every other project costs more than the ceiling (mes._Ceilings:
+prices only fall as budgets grow, so every budget in between has the same winners). Either
+certificate lets the scan skip the steps in between.
+
+The scan gallops: it tries 1, 2, 4, ... steps ahead while a certificate holds. A probe that
+has none is a fence (something may change before it): the scan bisects towards the fence
+until the fence is the next step, whose run is then the real outcome there, and gallops on
+from it. Where nothing can be skipped, this is the step-by-step scan, with no extra run.
 """
 
 from __future__ import annotations
@@ -48,6 +59,11 @@ def equal_shares_add1(instance: Instance, ballots, *, satisfaction: str = "cost"
     return _outcome("mes-add1", scan.engine, run, satisfaction, {
         "satisfaction": satisfaction, "budget_per_voter": scan.share(step),
         "runs": scan.runs})
+
+
+# Past a fence, galloping restarts at an eighth of the jump it had reached: on Budapest 2024
+# the steps that can change something come every few dozen steps (8 beat 1, 2, 4 and 16).
+RESTART = 8
 
 
 class _Probe(NamedTuple):
@@ -93,15 +109,24 @@ class _Scan:
         low = self.probe(0)
         if low.verdict == "over":  # even the real budget overshoots: nothing but free projects
             return _Run([], list(self.engine.free)), 0
-        jump = 1
+        # Gallop while the steps are known to select the same; when a probe cannot tell,
+        # it is a fence: something may change between low and it. Bisect towards the fence
+        # until it is the next step, whose run is then the real next outcome.
+        jump, fence = 1, None
         while low.verdict == "continue":
-            high = self.probe(low.step + jump, low)
-            if high.same:  # every step up to high continues, as low does
-                low, jump = high, 2 * jump
-            elif jump > 1:  # something may change in between: try closer
-                jump //= 2
-            elif high.verdict == "over":  # the next step overshoots: low is the outcome
-                break
+            if fence is not None and fence.step == low.step + 1:
+                if fence.verdict == "over":  # the next step overshoots: low is the outcome
+                    break
+                low, fence, jump = fence, None, max(1, jump // RESTART)
+                continue
+            if fence is None:
+                high = self.probe(low.step + jump, low)
             else:
+                high = self.probe((low.step + fence.step) // 2, low)
+            if high.same:  # every step up to high continues, as low does
                 low = high
+                if fence is None:
+                    jump *= 2
+            else:
+                fence = high
         return low.run, low.step
