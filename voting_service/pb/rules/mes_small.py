@@ -98,8 +98,11 @@ class _SmallEqualShares(_EqualShares):
 
     def run(self, per_voter_budget: Fraction, trace: list | None = None,
             ceilings: list | None = None) -> _Run:
-        start = Fraction(per_voter_budget) * self.scale
-        budget, den = [start.numerator] * len(self.mult), start.denominator
+        # In lowest terms with gcd (not a Fraction product, slower on small elections).
+        num = per_voter_budget.numerator * self.scale
+        common = gcd(num, per_voter_budget.denominator)
+        budget = [num // common] * len(self.mult)
+        den = per_voter_budget.denominator // common
         exclusions = Exclusions(self.instance, self.exclusive)
         result = _Run([], [])
         for pid in self.free:
