@@ -43,8 +43,11 @@ def _random_profile(seed: int, voters: int, projects: int, budget: int) -> Profi
     return Profile.from_ballots(instance, ballots)
 
 
-@pytest.mark.parametrize("name", pabulib_params({"Netherlands_Assen_2024.pb",
-                                                  "Switzerland_Zurich_S5.pb"}))
+# Chicago knapsacks: 190 steps in 16 runs, mostly jumped on the ceilings; Toulouse 2019:
+# cumulative ballots, 556 steps in 241 runs.
+@pytest.mark.parametrize("name", pabulib_params({
+    "Netherlands_Assen_2024.pb", "Switzerland_Zurich_S5.pb", "France_Toulouse_2019.pb",
+    "US_Stanford_Dataset_PB_Chicago_39th_Ward_2020_vote_knapsacks.pb"}))
 def test_same_stop_as_the_step_by_step_scan_on_real_files(name):
     outcome = equal_shares_add1(election(name).instance, profile(name))
     assert (outcome.selected, outcome.details["budget_per_voter"]) == step_by_step(profile(name))
