@@ -74,6 +74,7 @@ class _Run:
     # (winner, its exact price key) of every round: the ceilings of a run at a higher budget
     prices: list = field(default_factory=list)
     within: bool = True  # the run stayed within the ceilings it was given (see _Ceilings)
+    plain: bool = True  # it was given no ceilings
 
     @property
     def selected(self) -> list[str]:
@@ -249,7 +250,8 @@ class _EqualShares:
         project became unaffordable). Two runs with equal traces made the same exact decisions
         (see mes_add1.py). With ``ceilings``, the ``prices`` of a run at a lower budget,
         ``within`` of the result says whether this run kept that run's winners with room to
-        spare (_Ceilings); the run itself is the same either way."""
+        spare (_Ceilings). The winners are the same either way, but such a run evaluates
+        more projects, so its records of unaffordable projects can differ."""
         start = Fraction(per_voter_budget) * self.scale
         # Budget levels: level k holds level_num[k] * epoch_factor[level_epoch[k]] / self.den
         # (scaled currency): rescaling the common denominator after a purchase only updates
@@ -318,7 +320,7 @@ class _EqualShares:
             result.prices.append((winner, bound[winner]))
         if check is not None:
             check.check(rnd + 1, None, {})  # ran out of projects: so must the lo run have
-            result.within = check.held
+            result.within, result.plain = check.held, False
         result.excluded_by = exclusions.excluded_by
         return result
 

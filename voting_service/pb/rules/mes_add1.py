@@ -56,6 +56,11 @@ def equal_shares_add1(instance: Instance, ballots, *, satisfaction: str = "cost"
     scan = _Scan(make_engine(instance, profile, satisfaction, tie_break, exclusive),
                  Fraction(instance.budget) / profile.num_voters, Fraction(increment))
     run, step = scan.first_stop()
+    if not run.plain:
+        # A run checked against ceilings evaluates more projects and may find one
+        # unaffordable in an earlier round: the explanations come from a plain run.
+        run = scan.engine.run(scan.share(step))
+        scan.runs += 1
     return _outcome("mes-add1", scan.engine, run, satisfaction, {
         "satisfaction": satisfaction, "budget_per_voter": scan.share(step),
         "runs": scan.runs})

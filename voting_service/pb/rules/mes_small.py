@@ -164,7 +164,7 @@ class _SmallEqualShares(_EqualShares):
             den *= factor
         if check is not None:
             check.check(rnd + 1, None, {})  # ran out of projects: so must the lo run have
-            result.within = check.held
+            result.within, result.plain = check.held, False
         result.excluded_by = exclusions.excluded_by
         return result
 
