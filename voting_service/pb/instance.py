@@ -89,6 +89,7 @@ class Instance:
     projects: tuple[Project, ...]
     budget: Number
     _index: dict[str, int] = field(init=False, repr=False, compare=False)
+    _ids: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         projects = tuple(self.projects)
@@ -103,10 +104,12 @@ class Instance:
                 raise ValueError(f"duplicate project id {project.id!r}")
             index[project.id] = position
         object.__setattr__(self, "_index", index)
+        # Kept, not rebuilt per call: the rules read it several times per tally.
+        object.__setattr__(self, "_ids", tuple(index))
 
     @property
     def ids(self) -> tuple[str, ...]:
-        return tuple(p.id for p in self.projects)
+        return self._ids
 
     def __contains__(self, project_id: object) -> bool:
         return project_id in self._index
@@ -125,4 +128,5 @@ class Instance:
         return self.projects[self._index[project_id]].cost
 
     def total_cost(self, project_ids) -> Number:
-        return sum((self.cost(pid) for pid in project_ids), 0)
+        projects, index = self.projects, self._index
+        return sum([projects[index[pid]].cost for pid in project_ids])

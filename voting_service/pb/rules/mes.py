@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from heapq import heapify, heappop, heappush
 from math import lcm
 
 import numpy as np
@@ -44,23 +45,36 @@ from .greedy import fill as greedy_fill
 
 @dataclass
 class _Purchase:
-    """One funded project: ``price`` is what a supporter paid per point (if they could)."""
+    """One funded project: a supporter paid ``paid / per`` per point (if they could). The
+    ratio is reduced to a Fraction only when asked for: add1 makes runs whose prices nobody
+    reads, and on small elections reducing them was a visible part of the time."""
 
     project_id: str
     round: int
-    price: Fraction
+    paid: int
+    per: int
     supporters: int
     paid_all_they_had: int
+
+    @property
+    def price(self) -> Fraction:
+        return Fraction(self.paid, self.per)
 
 
 @dataclass
 class _Run:
-    """The result of one MES run for a given starting budget per voter."""
+    """The result of one MES run for a given starting budget per voter. ``unaffordable``
+    maps a project to (round, what its supporters had left in total as a numerator and a
+    denominator), reduced only for the explanations, as prices are."""
 
     purchases: list[_Purchase]
     free: list[str]
-    unaffordable: dict[str, tuple[int, Fraction]] = field(default_factory=dict)
+    unaffordable: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     excluded_by: dict[str, str] = field(default_factory=dict)
+    # (winner, its exact price key) of every round: the ceilings of a run at a higher budget
+    prices: list = field(default_factory=list)
+    within: bool = True  # the run stayed within the ceilings it was given (see _Ceilings)
+    plain: bool = True  # it was given no ceilings
 
     @property
     def selected(self) -> list[str]:
@@ -96,6 +110,79 @@ class _Evaluation:
 _TOLERANCE = 1e-12
 
 
+class _PriceQueue:
+    """The projects still in play, by a lower bound on their price, then by the tie-break.
+
+    A round evaluates projects in this order until the next bound exceeds the best price
+    found. Only the few projects a round evaluates change bound, so they leave the heap when
+    evaluated and return with their new bound at the end of the round (not before: it must
+    not evaluate them twice); sorting every project every round took half of a run on
+    Toulouse 2022. Projects that left play are dropped when they reach the top."""
+
+    def __init__(self, bounds: dict, rank: dict[str, int]):
+        self.rank = rank
+        self.heap = [(bound, rank[pid], pid) for pid, bound in bounds.items()]
+        heapify(self.heap)
+
+    def pop_below(self, best, remaining: set[str]) -> str | None:
+        """The next project of ``remaining`` whose bound does not exceed ``best`` (any
+        project when ``best`` is None), or None."""
+        heap = self.heap
+        while heap:
+            bound, _, pid = heap[0]
+            if pid not in remaining:
+                heappop(heap)
+            elif best is not None and bound > best:
+                return None
+            else:
+                heappop(heap)
+                return pid
+        return None
+
+    def push(self, pid: str, bound) -> None:
+        heappush(self.heap, (bound, self.rank[pid], pid))
+
+
+class _Ceilings:
+    """Checks that a run at a higher starting budget ``hi`` keeps, round by round, the winners
+    of the run at ``lo`` with room to spare; then every budget between ``lo`` and ``hi`` funds
+    the same projects in the same order (mes_add1.py relies on it).
+
+    Why: a project's price only falls when any supporter has more money (they pay the lower
+    of their budget and price x satisfaction, and the price is the least that covers the
+    cost), and paying a lower price leaves each supporter more. So, by induction over
+    rounds, while the winners are the same every voter's budget at a budget in between lies
+    between their budgets in the ``lo`` and ``hi`` runs, and so does every price: each
+    project's price is at least its price in the ``hi`` run, the winner's at most its price
+    in the ``lo`` run (the ceiling), and a project unaffordable at ``hi`` is so below. The
+    winner is therefore the same in between when every other project's ``hi`` price is
+    above the ceiling, or equal to it and behind the winner in the tie-break. A round
+    evaluates projects up to the ceiling (not only up to the best price) to check this."""
+
+    def __init__(self, prices: list, rank: dict[str, int]):
+        self.prices, self.rank, self.held = prices, rank, True
+
+    def limit(self, rnd: int, best):
+        """Evaluate projects whose bound does not exceed this (best: the lowest price yet)."""
+        if not self.held or rnd > len(self.prices):
+            return best
+        ceiling = self.prices[rnd - 1][1]
+        return best if best is not None and ceiling < best else ceiling
+
+    def check(self, rnd: int, winner: str | None, keys: dict) -> None:
+        """``keys``: the price key of every project evaluated and affordable in round rnd."""
+        if not self.held:
+            return
+        if rnd > len(self.prices):  # the lo run stopped here: so must this one
+            self.held = winner is None
+            return
+        expected, ceiling = self.prices[rnd - 1]
+        rank = self.rank[expected]
+        self.held = winner == expected and all(
+            key > ceiling or (key == ceiling and self.rank[pid] > rank)
+            for pid, key in keys.items() if pid != winner)
+
+
 class _EqualShares:
     """Precomputed, reusable state of MES on one instance and profile."""
 
@@ -107,6 +194,7 @@ class _EqualShares:
         self.exclusive = exclusive
         Exclusions(instance, exclusive)  # refuses groups naming unknown projects
         self.tie_key = tie_break_key(tie_break, instance)
+        self.tie_rank = {pid: i for i, pid in enumerate(sorted(instance.ids, key=self.tie_key))}
         # Costs become integers in units of 1/scale of the currency, points integers too
         # (MES is unchanged when all utilities are multiplied by the same constant).
         self.scale = lcm(1, *(Fraction(p.cost).denominator for p in instance.projects))
@@ -153,13 +241,17 @@ class _EqualShares:
                 self.total_points[pid] = total
         self.supporters = {pid: int(m.sum()) for pid, m in self.mult.items()}
 
-    def run(self, per_voter_budget: Fraction, trace: list | None = None) -> _Run:
+    def run(self, per_voter_budget: Fraction, trace: list | None = None,
+            ceilings: list | None = None) -> _Run:
         """One run of MES where every voter starts with ``per_voter_budget`` (currency units).
 
         With a ``trace`` list, appends one entry per round: the winner and, for every project
         evaluated in the round, which groups could not pay the full share (or None when the
         project became unaffordable). Two runs with equal traces made the same exact decisions
-        (see mes_add1.py)."""
+        (see mes_add1.py). With ``ceilings``, the ``prices`` of a run at a lower budget,
+        ``within`` of the result says whether this run kept that run's winners with room to
+        spare (_Ceilings). The winners are the same either way, but such a run evaluates
+        more projects, so its records of unaffordable projects can differ."""
         start = Fraction(per_voter_budget) * self.scale
         # Budget levels: level k holds level_num[k] * epoch_factor[level_epoch[k]] / self.den
         # (scaled currency): rescaling the common denominator after a purchase only updates
@@ -189,19 +281,20 @@ class _EqualShares:
         for p in remaining:
             rho = Fraction(self.cost[p], self.weight[p] * self.total_points[p])
             bound[p] = (float(rho), rho)
+        queue = _PriceQueue(bound, self.tie_rank)
+        check = None if ceilings is None else _Ceilings(ceilings, self.tie_rank)
         rnd = 0
         while remaining:
             rnd += 1
             best, tied, evaluations, seen = None, [], {}, {}
-            for pid in sorted(remaining, key=lambda p: (bound[p], self.tie_key(p))):
-                if best is not None and bound[pid] > best:
-                    break
+            while (pid := queue.pop_below(best if check is None else check.limit(rnd, best),
+                                          remaining)) is not None:
                 evaluation = self._evaluate(pid)
                 if trace is not None:
                     seen[pid] = evaluation.poor_key()
                 if evaluation.rho is None:
                     remaining.discard(pid)
-                    result.unaffordable[pid] = (rnd, Fraction(evaluation.left, self.den * self.scale))
+                    result.unaffordable[pid] = (rnd, evaluation.left, self.den * self.scale)
                     continue
                 # (float(x), x) orders exactly like x: rounding to float is monotone.
                 key = (float(evaluation.rho), evaluation.rho)
@@ -211,16 +304,23 @@ class _EqualShares:
                     best, tied = key, [pid]
                 elif key == best:
                     tied.append(pid)
-            if not tied:
-                if trace is not None:
-                    trace.append((None, sorted(seen.items())))
-                break
-            winner = min(tied, key=self.tie_key)
+            winner = min(tied, key=self.tie_key) if tied else None
+            if check is not None:
+                check.check(rnd, winner, {pid: bound[pid] for pid in evaluations})
             if trace is not None:
                 trace.append((winner, sorted(seen.items())))
+            if winner is None:
+                break
+            for pid in evaluations:
+                if pid != winner:
+                    queue.push(pid, bound[pid])
             remaining.discard(winner)
             remaining.difference_update(exclusions.fund(winner))
             result.purchases.append(self._buy(winner, rnd, evaluations[winner]))
+            result.prices.append((winner, bound[winner]))
+        if check is not None:
+            check.check(rnd + 1, None, {})  # ran out of projects: so must the lo run have
+            result.within, result.plain = check.held, False
         result.excluded_by = exclusions.excluded_by
         return result
 
@@ -324,7 +424,8 @@ class _EqualShares:
 
     def _buy(self, pid: str, rnd: int, ev: _Evaluation) -> _Purchase:
         """Charge the supporters of ``pid`` and move them to new budget levels."""
-        price = ev.share / self.den / self.scale  # per point, in currency units
+        # per point, in currency units
+        paid, per = ev.share.numerator, ev.share.denominator * self.den * self.scale
         budgets = self._exact(ev.levels[ev.poor:])
         factor, pay = ev.share.denominator, ev.share.numerator
         self.den *= factor  # every new budget is an integer over the new denominator
@@ -355,15 +456,15 @@ class _EqualShares:
         else:
             self.level[rows] = moved[ev.row_group]
         paid_all = int(ev.counts[:ev.poor].sum())
-        return _Purchase(pid, rnd, price, self.supporters[pid], paid_all)
+        return _Purchase(pid, rnd, paid, per, self.supporters[pid], paid_all)
 
     def total_cost(self, selected) -> Number:
         return self.instance.total_cost(selected)
 
-    def is_exhaustive(self, selected: list[str]) -> bool:
+    def is_exhaustive(self, selected: list[str], cost: Number | None = None) -> bool:
         """No candidate project could be added without exceeding the budget (or funding two
-        projects of an exclusive group)."""
-        left = self.instance.budget - self.total_cost(selected)
+        projects of an exclusive group); ``cost``, when given, is that of ``selected``."""
+        left = self.instance.budget - (self.total_cost(selected) if cost is None else cost)
         exclusions = Exclusions(self.instance, self.exclusive)
         for pid in selected:
             exclusions.fund(pid)
@@ -381,13 +482,13 @@ def _outcome(rule: str, engine: _EqualShares, run: _Run, unit: str, details: dic
             reason="Selected before round 1: it costs nothing and has supporters.")
     per = "per point" if not engine.approval else "each"
     for purchase in run.purchases:
-        pid = purchase.project_id
+        pid, price = purchase.project_id, purchase.price
         also = (f"; {purchase.paid_all_they_had:,} of them could not pay the full share and "
                 f"paid all they had left" if purchase.paid_all_they_had else "")
         explanations[pid] = Explanation(
-            pid, SELECTED, round=purchase.round, price_per_supporter=purchase.price,
+            pid, SELECTED, round=purchase.round, price_per_supporter=price,
             reason=f"Selected in round {purchase.round}: its {purchase.supporters:,} supporters "
-                   f"shared its cost of {show(instance.cost(pid))}, paying {show(purchase.price)} "
+                   f"shared its cost of {show(instance.cost(pid))}, paying {show(price)} "
                    f"{per}{also}.")
     for pid in engine.candidates + engine.free:
         if pid in explanations:
@@ -395,8 +496,9 @@ def _outcome(rule: str, engine: _EqualShares, run: _Run, unit: str, details: dic
         if pid in run.excluded_by and pid not in run.unaffordable:
             explanations[pid] = incompatible(pid, run.excluded_by[pid])
             continue
-        rnd, left = run.unaffordable.get(pid, (None, None))
-        money = f" had {show(left)} left in total" if left is not None else " could not pay"
+        rnd, left, per = run.unaffordable.get(pid, (None, None, None))
+        money = (f" had {show(Fraction(left, per))} left in total" if left is not None
+                 else " could not pay")
         explanations[pid] = Explanation(
             pid, NOT_AFFORDABLE, round=rnd,
             reason=f"Not selected: its {engine.supporters[pid]:,} supporters{money}, "

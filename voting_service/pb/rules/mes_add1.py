@@ -17,14 +17,26 @@ compare the same way at both ends of an interval only if they do throughout it. 
 runs at two steps take exactly the same decisions (their traces are equal: the same winner
 in each round, and for every project evaluated in it, the same short groups or the same
 verdict "unaffordable"), every step between them takes them too and selects the same
-projects. The scan therefore gallops: it tries steps 1, 2, 4, ... ahead while the trace stays
-the same, and bisects back to the first step where it changes. Where the trace changes at
-every step, this is the step-by-step scan, with no extra run.
+projects.
+
+Equal traces are rare where some group of supporters switches between paying its share and
+paying all it has at almost every step, even where the winners stay the same for dozens of
+steps (Budapest 2024). A second certificate covers that: the run at the higher
+step is given the lower run's winning prices as ceilings and checks that, in every round, it
+has the same winner and every other project costs more than the ceiling (mes._Ceilings:
+prices only fall as budgets grow, so every budget in between has the same winners). Either
+certificate lets the scan skip the steps in between.
+
+The scan gallops: it tries 1, 2, 4, ... steps ahead while a certificate holds. A probe that
+has none is a fence (something may change before it): the scan bisects towards the fence
+until the fence is the next step, whose run is then the real outcome there, and gallops on
+from it. Where nothing can be skipped, this is the step-by-step scan, with no extra run.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import NamedTuple
 
 from ..explain import Outcome
 from ..instance import Instance, Number
@@ -44,55 +56,82 @@ def equal_shares_add1(instance: Instance, ballots, *, satisfaction: str = "cost"
     scan = _Scan(make_engine(instance, profile, satisfaction, tie_break, exclusive),
                  Fraction(instance.budget) / profile.num_voters, Fraction(increment))
     run, step = scan.first_stop()
+    if not run.plain:
+        # A run checked against ceilings evaluates more projects and may find one
+        # unaffordable in an earlier round: the explanations come from a plain run.
+        run = scan.engine.run(scan.share(step))
+        scan.runs += 1
     return _outcome("mes-add1", scan.engine, run, satisfaction, {
         "satisfaction": satisfaction, "budget_per_voter": scan.share(step),
         "runs": scan.runs})
 
 
+# Past a fence, galloping restarts at an eighth of the jump it had reached: on Budapest 2024
+# the steps that can change something come every few dozen steps (8 beat 1, 2, 4 and 16).
+RESTART = 8
+
+
+class _Probe(NamedTuple):
+    step: int
+    run: _Run
+    trace: list
+    verdict: str  # "over" (costs more than the budget), "exhaustive" or "continue"
+    same: bool  # every step from the anchor's to this one selects what the anchor selects
+
+
 class _Scan:
     def __init__(self, engine: _EqualShares, start: Fraction, increment: Fraction):
         self.engine, self.start, self.increment = engine, start, increment
+        # start + step * increment over one denominator: a single Fraction per step, where
+        # Fraction's mixed arithmetic costs several (a visible share on small elections).
+        self._den = start.denominator * increment.denominator
+        self._first = start.numerator * increment.denominator
+        self._per_step = increment.numerator * start.denominator
         self.runs = 0
 
     def share(self, step: int) -> Fraction:
-        return self.start + step * self.increment
+        return Fraction(self._first + step * self._per_step, self._den)
 
-    def probe(self, step: int):
-        """(run, trace, verdict) at ``step``: verdict is "over" (costs more than the budget),
-        "exhaustive" or "continue"."""
+    def probe(self, step: int, anchor: _Probe | None = None) -> _Probe:
+        """The run at ``step``, and whether the steps from ``anchor`` (a lower step) to it
+        are known to select the same projects: by equal traces, or by the ceilings."""
         trace: list = []
-        run = self.engine.run(self.share(step), trace)
+        run = self.engine.run(self.share(step), trace,
+                              None if anchor is None else anchor.run.prices)
         self.runs += 1
         cost = self.engine.total_cost(run.selected)
         if cost > self.engine.instance.budget:
             verdict = "over"
-        elif self.engine.is_exhaustive(run.selected):
+        elif self.engine.is_exhaustive(run.selected, cost):
             verdict = "exhaustive"
         else:
             verdict = "continue"
-        return run, trace, verdict
+        same = anchor is not None and (run.within or trace == anchor.trace)
+        return _Probe(step, run, trace, verdict, same)
 
     def first_stop(self) -> tuple[_Run, int]:
         """The outcome of the step-by-step scan and the step it stops at."""
-        run, trace, verdict = self.probe(0)
-        if verdict == "over":  # even the real budget overshoots: nothing but free projects
+        low = self.probe(0)
+        if low.verdict == "over":  # even the real budget overshoots: nothing but free projects
             return _Run([], list(self.engine.free)), 0
-        low, low_run, low_trace, jump = 0, run, trace, 1
-        while verdict == "continue":
-            high = low + jump
-            high_run, high_trace, verdict = self.probe(high)
-            if high_trace == low_trace:  # every step up to `high` selects what `low` selects
-                low, low_run, jump = high, high_run, 2 * jump
+        # Gallop while the steps are known to select the same; when a probe cannot tell,
+        # it is a fence: something may change between low and it. Bisect towards the fence
+        # until it is the next step, whose run is then the real next outcome.
+        jump, fence = 1, None
+        while low.verdict == "continue":
+            if fence is not None and fence.step == low.step + 1:
+                if fence.verdict == "over":  # the next step overshoots: low is the outcome
+                    break
+                low, fence, jump = fence, None, max(1, jump // RESTART)
                 continue
-            while high - low > 1:  # bisect to the first step whose decisions differ
-                middle = (low + high) // 2
-                middle_run, middle_trace, middle_verdict = self.probe(middle)
-                if middle_trace == low_trace:
-                    low, low_run = middle, middle_run
-                else:
-                    high, high_run, high_trace, verdict = (middle, middle_run, middle_trace,
-                                                           middle_verdict)
-            if verdict == "over":
-                return low_run, low
-            low, low_run, low_trace, jump = high, high_run, high_trace, 1
-        return low_run, low
+            if fence is None:
+                high = self.probe(low.step + jump, low)
+            else:
+                high = self.probe((low.step + fence.step) // 2, low)
+            if high.same:  # every step up to high continues, as low does
+                low = high
+                if fence is None:
+                    jump *= 2
+            else:
+                fence = high
+        return low.run, low.step

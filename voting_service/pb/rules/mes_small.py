@@ -11,14 +11,14 @@ Its decision trace for add1 names the short supporters by ballot.
 from __future__ import annotations
 
 from fractions import Fraction
-from math import lcm
+from math import gcd, lcm
 
 from ..exclusive import Exclusions
 from ..instance import Instance
 from ..profile import Profile
 from ..tiebreak import tie_break_key
 from . import SATISFACTIONS
-from .mes import _EqualShares, _Purchase, _Run
+from .mes import _Ceilings, _EqualShares, _PriceQueue, _Purchase, _Run
 
 # Distinct ballots below which the plain engine is faster than the numpy one (measured on
 # the pabulib files: faster up to about 800 ballots, 1.5x slower at 1,200, 5x at 8,000).
@@ -66,6 +66,7 @@ class _SmallEqualShares(_EqualShares):
         self.instance, self.exclusive = instance, exclusive
         Exclusions(instance, exclusive)  # refuses groups naming unknown projects
         self.tie_key = tie_break_key(tie_break, instance)
+        self.tie_rank = {pid: i for i, pid in enumerate(sorted(instance.ids, key=self.tie_key))}
         self.scale = lcm(1, *(p.cost.denominator for p in instance.projects))  # ints have one
         self.cost = {p.id: int(p.cost * self.scale) if self.scale > 1 else p.cost
                      for p in instance.projects}
@@ -95,9 +96,13 @@ class _SmallEqualShares(_EqualShares):
                 self.points[pid], self.total_points[pid] = points_of[pid], total
                 self.supporters[pid] = sum(self.mult[row] for row, _ in points_of[pid])
 
-    def run(self, per_voter_budget: Fraction, trace: list | None = None) -> _Run:
-        start = Fraction(per_voter_budget) * self.scale
-        budget, den = [start.numerator] * len(self.mult), start.denominator
+    def run(self, per_voter_budget: Fraction, trace: list | None = None,
+            ceilings: list | None = None) -> _Run:
+        # In lowest terms with gcd (not a Fraction product, slower on small elections).
+        num = per_voter_budget.numerator * self.scale
+        common = gcd(num, per_voter_budget.denominator)
+        budget = [num // common] * len(self.mult)
+        den = per_voter_budget.denominator // common
         exclusions = Exclusions(self.instance, self.exclusive)
         result = _Run([], [])
         for pid in self.free:
@@ -110,18 +115,19 @@ class _SmallEqualShares(_EqualShares):
         # projects are evaluated, and explained, by both engines).
         bound = {pid: _Ratio(self.cost[pid], self.weight[pid] * self.total_points[pid])
                  for pid in remaining}
+        queue = _PriceQueue(bound, self.tie_rank)
+        check = None if ceilings is None else _Ceilings(ceilings, self.tie_rank)
         rnd = 0
         while remaining:
             rnd += 1
             best, tied, evaluations, seen = None, [], {}, {}
-            for pid in sorted(remaining, key=lambda p: (bound[p], self.tie_key(p))):
-                if best is not None and bound[pid] > best:
-                    break
+            while (pid := queue.pop_below(best if check is None else check.limit(rnd, best),
+                                          remaining)) is not None:
                 owed, points_left, poor = self._price(pid, budget, den)
                 if poor is None:
                     remaining.discard(pid)
                     left = sum(budget[row] * self.mult[row] for row, _ in self.points[pid])
-                    result.unaffordable[pid] = (rnd, Fraction(left, den * self.scale))
+                    result.unaffordable[pid] = (rnd, left, den * self.scale)
                     seen[pid] = None
                     continue
                 seen[pid] = tuple(sorted(poor))
@@ -132,21 +138,33 @@ class _SmallEqualShares(_EqualShares):
                 elif rho == best:
                     tied.append(pid)
             winner = min(tied, key=self.tie_key) if tied else None
+            if check is not None:
+                check.check(rnd, winner, {pid: bound[pid] for pid in evaluations})
             if trace is not None:
                 trace.append((winner, sorted(seen.items())))
             if winner is None:
                 break
+            for pid in evaluations:
+                if pid != winner:
+                    queue.push(pid, bound[pid])
             owed, points_left, poor = evaluations[winner]
             remaining.discard(winner)
             remaining.difference_update(exclusions.fund(winner))
-            share = Fraction(owed, points_left)  # paid per point, over den
-            result.purchases.append(_Purchase(winner, rnd, share / den / self.scale,
+            # Paid per point, over den, in lowest terms (so that den grows no more than
+            # needed; gcd rather than Fraction, which costs more on small elections).
+            common = gcd(owed, points_left)
+            pay, factor = owed // common, points_left // common
+            result.purchases.append(_Purchase(winner, rnd, pay, factor * den * self.scale,
                                               self.supporters[winner],
                                               sum(self.mult[row] for row in poor)))
-            budget = [b * share.denominator for b in budget]
+            result.prices.append((winner, bound[winner]))
+            budget = [b * factor for b in budget]
             for row, points in self.points[winner]:
-                budget[row] = 0 if row in poor else budget[row] - share.numerator * points
-            den *= share.denominator
+                budget[row] = 0 if row in poor else budget[row] - pay * points
+            den *= factor
+        if check is not None:
+            check.check(rnd + 1, None, {})  # ran out of projects: so must the lo run have
+            result.within, result.plain = check.held, False
         result.excluded_by = exclusions.excluded_by
         return result
 
