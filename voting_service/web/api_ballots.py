@@ -34,7 +34,10 @@ def voter_session(view):
 
 @bp.post("/elections/<slug>/ballots")
 @voter_session
-@operation("castBallots", "Cast the voter's ballots for all their questions (all or nothing)", request=o.CAST_BODY, response=o.RECEIPT, status=201, also=(200,), errors=(400, 401, 404, 409, 413, 415, 422), security="voter")
+@operation("castBallots",
+           "Cast the voter's ballots for all their questions (all or nothing)",
+           request=o.CAST_BODY, response=o.RECEIPT, status=201, also=(200,),
+           errors=(400, 401, 404, 409, 413, 415, 422), security="voter")
 def cast_ballots(slug: str):
     """The voter's ballots for all their questions, all or nothing."""
     token = voter_session_token()
@@ -56,7 +59,10 @@ def cast_ballots(slug: str):
 
 @bp.post("/elections/<slug>/kiosk-ballots")
 @public
-@operation("castKioskBallots", "Cast a checked-in voter's ballots from an enrolled kiosk", request=o.KIOSK_CAST_BODY, response=o.RECEIPT, status=201, also=(200,), errors=(400, 404, 409, 413, 415, 422), security="none")
+@operation("castKioskBallots",
+           "Cast a checked-in voter's ballots from an enrolled kiosk", request=o.KIOSK_CAST_BODY,
+           response=o.RECEIPT, status=201, also=(200,), errors=(400, 404, 409, 413, 415, 422),
+           security="none")
 def cast_kiosk_ballots(slug: str):
     """A kiosk's ballots for one checked-in voter; authenticated by the kiosk's signature."""
     body = json_body()
@@ -75,7 +81,10 @@ def cast_kiosk_ballots(slug: str):
 
 @bp.post("/elections/<slug>/spoiled")
 @voter_session
-@operation("spoilBallot", "Publish a challenged ballot with its opening (never castable)", request=o.SPOIL_BODY, response=o.SPOILED, status=201, also=(200,), errors=(400, 401, 404, 409, 413, 415, 422), security="voter")
+@operation("spoilBallot",
+           "Publish a challenged ballot with its opening (never castable)", request=o.SPOIL_BODY,
+           response=o.SPOILED, status=201, also=(200,),
+           errors=(400, 401, 404, 409, 413, 415, 422), security="voter")
 def spoil_ballot(slug: str):
     """Publish a challenged ballot with its opening: it can never be cast."""
     token = voter_session_token()

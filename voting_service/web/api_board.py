@@ -15,7 +15,9 @@ from .db import unit_of_work
 
 @bp.get("/elections/<slug>/board")
 @public
-@operation("board", "The public board: signed head, counts, turnout", response=o.BOARD, errors=(400, 404), security="none")
+@operation("board",
+           "The public board: signed head, counts, turnout", response=o.BOARD, errors=(400, 404),
+           security="none")
 def board_summary(slug: str):
     with unit_of_work() as db:
         return jsonify(board.summary(db, elections.get_election(db, slug)))
@@ -23,7 +25,9 @@ def board_summary(slug: str):
 
 @bp.get("/elections/<slug>/board/events")
 @public
-@operation("boardEvents", "Events of the public record, by range", response=o.EVENTS, errors=(400, 404, 422), query=o.PAGE_QUERY, security="none")
+@operation("boardEvents",
+           "Events of the public record, by range", response=o.EVENTS, errors=(400, 404, 422),
+           query=o.PAGE_QUERY, security="none")
 def board_events(slug: str):
     with unit_of_work() as db:
         return jsonify(board.events(db, elections.get_election(db, slug),
@@ -41,7 +45,8 @@ def board_ballot(slug: str, tracker: str):
 
 @bp.get("/elections/<slug>/board/credentials/<credential>")
 @public
-@operation("boardCredential", "What was cast with a public credential", errors=(400, 404, 422), security="none")
+@operation("boardCredential",
+           "What was cast with a public credential", errors=(400, 404, 422), security="none")
 def board_credential(slug: str, credential: str):
     with unit_of_work() as db:
         return jsonify(board.by_credential(db, elections.get_election(db, slug), credential))

@@ -15,7 +15,9 @@ from .db import unit_of_work
 
 @bp.post("/elections/<slug>/checkins")
 @requires("checkin")
-@operation("checkIn", "Check a voter in at a polling point from their letter's QR", request=o.CHECKIN_BODY, response=o.CHECKIN_OK, status=201)
+@operation("checkIn",
+           "Check a voter in at a polling point from their letter's QR", request=o.CHECKIN_BODY,
+           response=o.CHECKIN_OK, status=201)
 def check_in(slug: str):
     body = json_object()
     payload = body_string(body, "qr_payload", 300)
@@ -28,7 +30,7 @@ def check_in(slug: str):
 
 @bp.get("/elections/<slug>/kiosks")
 @requires("elections:read")
-@operation("listKiosks", "Enrolled kiosks", response={"type": "object", "properties": {"kiosks": {"type": "array", "items": o.KIOSK}}, "required": ["kiosks"]}, errors=o.READ_ERRORS)
+@operation("listKiosks", "Enrolled kiosks", response=o.KIOSK_LIST, errors=o.READ_ERRORS)
 def list_kiosks(slug: str):
     with unit_of_work() as db:
         views = kiosks.listing(db, elections.get_election(db, slug))
@@ -37,7 +39,9 @@ def list_kiosks(slug: str):
 
 @bp.post("/elections/<slug>/kiosks")
 @requires("kiosks:manage")
-@operation("enrolKiosk", "Enrol a kiosk's device key at a polling point", request=o.KIOSK_BODY, response=o.KIOSK, status=201)
+@operation("enrolKiosk",
+           "Enrol a kiosk's device key at a polling point", request=o.KIOSK_BODY,
+           response=o.KIOSK, status=201)
 def enrol_kiosk(slug: str):
     body = json_object()
     with unit_of_work() as db:
@@ -60,7 +64,9 @@ def revoke_kiosk(slug: str, kiosk: str):
 
 @bp.put("/elections/<slug>/election-key")
 @requires("ceremony")
-@operation("putElectionKey", "Record the trustees' election key (frozen elections)", request=o.ELECTION_KEY_BODY, response=o.STATUS_VIEW)
+@operation("putElectionKey",
+           "Record the trustees' election key (frozen elections)", request=o.ELECTION_KEY_BODY,
+           response=o.STATUS_VIEW)
 def put_election_key(slug: str):
     body = json_object()
     with unit_of_work() as db:

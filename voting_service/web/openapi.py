@@ -191,6 +191,8 @@ KIOSK = {"type": "object", "properties": {
     "polling_point": {"type": "string"}, "public_key": HEX64,
     "status": {"enum": ["active", "revoked"]}, "enrolled_at": {"type": "string"}},
     "required": ["kiosk", "label", "polling_point", "public_key", "status", "enrolled_at"]}
+KIOSK_LIST = {"type": "object", "properties": {"kiosks": {"type": "array", "items": KIOSK}},
+              "required": ["kiosks"]}
 KIOSK_BODY = {"type": "object", "properties": {
     "polling_point": {"type": "string", "minLength": 1, "maxLength": 64},
     "public_key": HEX64, "label": {"type": "string", "maxLength": 200}},
