@@ -90,23 +90,27 @@ def test_login_never_redirects_off_site(client, app_factory, target):
     assert response.headers["Location"] == "/agents/"
 
 
-def test_staff_login_locks_after_five_failures(client, app_factory):
+def test_staff_login_slows_the_guesser_not_the_account(client, app_factory):
     from voting_service.domain.staff import create_staff
 
     with transaction(app_factory) as db:
         create_staff(db, "t", "claire", "admin", "un mot de passe long")
 
-    def attempt(username, password):
+    def attempt(username, password, address="10.0.0.66"):
         form = client.get("/agents/connexion").get_data(as_text=True)
         csrf = form.split('name="csrf_token" value="')[1].split('"')[0]
         return client.post("/agents/connexion", data={"username": username,
                                                       "password": password,
-                                                      "csrf_token": csrf}).status_code
+                                                      "csrf_token": csrf},
+                           environ_base={"REMOTE_ADDR": address}).status_code
 
     assert [attempt("claire", "faux") for _ in range(5)] == [401] * 5
-    assert attempt("claire", "un mot de passe long") == 429  # locked, even with the password
-    # An unknown username locks the same way: the lock reveals nothing.
-    assert [attempt("personne", "faux") for _ in range(6)] == [401] * 5 + [429]
+    # The guessing address now waits, even with the right password …
+    assert attempt("claire", "un mot de passe long") == 429
+    # … but Claire, from her own address, logs in: junk never locks the account.
+    assert attempt("claire", "un mot de passe long", "10.0.0.7") == 302
+    # An unknown username is slowed the same way: the delay reveals nothing.
+    assert [attempt("personne", "faux", "10.0.0.99") for _ in range(6)] == [401] * 5 + [429]
 
 
 def test_database_errors_never_log_parameters(app):

@@ -49,6 +49,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "results_reader": frozenset({"elections:read", "results:read"}),
 }
 
+# For one (username, address): the fifth failure brings a 30 s wait, then 1 min, 2 min, …
+# up to an hour. An address trying many usernames waits too.
+STAFF_PAIR = throttle.Backoff(free=5, first=timedelta(seconds=30), cap=timedelta(hours=1),
+                              forget=timedelta(days=1))
+STAFF_ADDRESS = throttle.Backoff(free=20, first=timedelta(seconds=2),
+                                 cap=timedelta(minutes=15), forget=timedelta(hours=1))
+
 # argon2id, above the OWASP floor (19 MiB, t=2, p=1).
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 # Verified against when the username is unknown, so both paths cost one argon2 run.
@@ -100,20 +107,24 @@ def authenticate(session: Session, username: str, password: str, address: str = 
                  now: datetime | None = None) -> LoginResult:
     """Check a login; rotate the session nonce so any earlier session cookie dies.
 
-    After 5 failures for a username (known or not) it is locked for a while, like voters'.
+    Failures bring growing delays per (username, client address) and per address, like
+    voters' logins: junk typed from elsewhere never locks the account itself (known or
+    unknown usernames behave the same).
     Returns the outcome rather than raising, so the caller commits the counters.
     """
     now = now or utcnow()
-    counter = throttle.counter(session, throttle.key("staff", username.lower()), now)
-    locked = throttle.seconds_locked(counter, now)
-    if locked:
-        return LoginResult(False, code="locked", retry_after=locked)
+    per_address = throttle.counter(session, throttle.key("staff-address", address), now)
+    per_pair = throttle.counter(session, throttle.key("staff", username.lower(), address), now)
+    waits = [throttle.seconds_locked(row, now) for row in (per_address, per_pair)]
+    if max(waits):
+        return LoginResult(False, code="locked", retry_after=max(waits))
     staff = session.execute(select(Staff).where(Staff.username == username)).scalar_one_or_none()
     ok = _password_ok(staff.password_hash if staff else _DUMMY_HASH, password)
     if staff is None or not ok or not staff.active:
-        throttle.record_failure(counter, now)
+        STAFF_PAIR.record_failure(per_pair, now)
+        STAFF_ADDRESS.record_failure(per_address, now)
         return LoginResult(False, code="bad_credentials")
-    throttle.record_success(counter)
+    throttle.record_success(per_pair)
     staff.session_nonce = secrets.token_hex(16)
     staff.last_login_at = now
     audit.append(session, f"staff:{username}", "staff.login", f"staff:{username}")

@@ -4,8 +4,9 @@ Keys are SHA-256 hashes of what is counted (an election, voter number and client
 staff username, a client address); they are created for unknown names too, so a lock or a
 delay says nothing about whether the name exists.
 
-Two policies: staff accounts lock after `MAX_FAILURES` (`record_failure`); voter logins use a
-`Backoff`, growing delays that never lock a voter number as such.
+One policy, a `Backoff`: growing delays per (name, address) and per address, which never
+lock a voter number or a staff account as such (junk typed from elsewhere cannot lock anyone
+out).
 """
 
 from __future__ import annotations
@@ -18,10 +19,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..store.models import LoginThrottle
-
-MAX_FAILURES = 5
-LOCK = timedelta(minutes=15)
-
 
 def key(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
@@ -47,13 +44,6 @@ def seconds_locked(row: LoginThrottle, now: datetime) -> int:
     if row.locked_until is not None and row.locked_until > now:
         return int((row.locked_until - now).total_seconds()) + 1
     return 0
-
-
-def record_failure(row: LoginThrottle, now: datetime) -> None:
-    row.failures += 1
-    if row.failures >= MAX_FAILURES:
-        row.locked_until = now + LOCK
-        row.failures = 0
 
 
 def record_success(row: LoginThrottle) -> None:
