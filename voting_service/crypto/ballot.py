@@ -16,6 +16,7 @@ challenge the ballot, and a challenged ballot keeps the tracker it was shown wit
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -152,6 +153,13 @@ def _body(election: bytes, ballot: Ballot) -> Transcript:
     t.bytes("prev", ballot.prev).bytes("checkin", ballot.checkin or b"")
     t.points("ciphertexts", [p for c in ballot.ciphertexts for p in (c.alpha, c.beta)])
     return t.scalars("proof", [ballot.proof.challenge, *ballot.proof.responses])
+
+
+def ciphertexts_digest(ballot: Ballot) -> str:
+    """SHA-256 (hex) of the ciphertexts' encodings: a challenged encryption can never be cast
+    again, even inside a ballot with another tracker (protocol.md §11.1)."""
+    return hashlib.sha256(b"".join(p.to_bytes() for c in ballot.ciphertexts
+                                   for p in (c.alpha, c.beta))).hexdigest()
 
 
 def message(election: bytes, ballot: Ballot) -> bytes:

@@ -198,11 +198,6 @@ def _existing_receipt(session: Session, election: Election, digest: str) -> Rece
                    {r.question: r.event_seq for r in rows}, head, replayed=True)
 
 
-def _ciphertext_digest(ballot: ballots.Ballot) -> str:
-    return hashlib.sha256(b"".join(p.to_bytes() for c in ballot.ciphertexts
-                                   for p in (c.alpha, c.beta))).hexdigest()
-
-
 def _refuse_cast(session: Session, election_id: int, trackers: dict[str, str],
                  digests: dict[str, str]) -> None:
     """No ballot of the request was cast by another request (the unique tracker and
@@ -254,7 +249,7 @@ def _store_ballots(session: Session, election_id: int, ballot_list: list[ballots
 def _fingerprints(crypto: CryptoContext, ballot_list: list[ballots.Ballot]
                   ) -> tuple[dict[str, str], dict[str, str]]:
     return ({b.question: ballots.tracker(crypto.fingerprint, b).hex() for b in ballot_list},
-            {b.question: _ciphertext_digest(b) for b in ballot_list})
+            {b.question: ballots.ciphertexts_digest(b) for b in ballot_list})
 
 
 class ReplayedCast(Exception):
@@ -436,7 +431,7 @@ def commit_spoil(session: Session, election: Election, crypto: CryptoContext,
     record.lock(session, election.id)
     _require_open(election, utcnow())
     tracker = ballots.tracker(crypto.fingerprint, ballot).hex()
-    digest = _ciphertext_digest(ballot)
+    digest = ballots.ciphertexts_digest(ballot)
     existing = session.execute(select(SpoiledBallot.event_seq).where(
         SpoiledBallot.election_id == election.id, SpoiledBallot.tracker == tracker)).scalar()
     if existing is not None:

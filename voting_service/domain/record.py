@@ -29,7 +29,7 @@ from ..record.heads import SignedHead, head_signature_valid, sign_head
 from ..store.models import Election, RecordEvent, SignedHeadRow
 from ..store.types import utcnow
 from . import keystore
-from .errors import Conflict, InvalidInput, NotFound
+from .errors import InvalidInput, NotFound
 
 SIGNING_KEY = "record-signing.key"
 
@@ -112,12 +112,6 @@ def events(session: Session, election_id: int, start: int = 1, stop: int | None 
         query = query.where(RecordEvent.seq <= stop)
     for line in session.execute(query.execution_options(yield_per=2000)).scalars():
         yield parse_event(json.loads(line))
-
-
-def event_by_hash(session: Session, election_id: int, hash_hex: str) -> Event | None:
-    line = session.execute(select(RecordEvent.line).where(
-        RecordEvent.election_id == election_id, RecordEvent.hash == hash_hex)).scalar()
-    return parse_event(json.loads(line)) if line else None
 
 
 # --- the service key and signed heads ---------------------------------------------------

@@ -10,7 +10,6 @@ processes afterwards, and a failure there is reported if it comes before any str
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -114,11 +113,6 @@ class _Kiosk:
     polling_point: str
     key: bytes
     active: bool = True
-
-
-def _ciphertext_digest(ballot: ballots.Ballot) -> str:
-    return hashlib.sha256(b"".join(p.to_bytes() for c in ballot.ciphertexts
-                                   for p in (c.alpha, c.beta))).hexdigest()
 
 
 @lru_cache(maxsize=4)
@@ -423,7 +417,7 @@ class _Walk:
         public, cred = self.credential(event, "ballots", ballot.credential.hex())
         if ballot.question not in cred.questions:
             self.fail("ballots", event, f"this credential may not answer {ballot.question!r}")
-        digest = _ciphertext_digest(ballot)
+        digest = ballots.ciphertexts_digest(ballot)
         if tracker in self.cast or digest in self.cast_ciphertexts:
             self.fail("ballots", event, "the same ballot (or ciphertexts) twice")
         if tracker in self.spoiled or digest in self.spoiled_ciphertexts:
@@ -465,7 +459,7 @@ class _Walk:
         self.need_phase(event, "open")
         body = self.body(event, "spoiled", {"ballot", "tracker", "opening", "plaintext"})
         ballot, spec, tracker = self._ballot(event, "spoiled", signed=False)
-        digest = _ciphertext_digest(ballot)
+        digest = ballots.ciphertexts_digest(ballot)
         if tracker in self.cast or digest in self.cast_ciphertexts:
             self.fail("spoiled", event, "a cast ballot cannot be challenged afterwards")
         if tracker in self.spoiled or digest in self.spoiled_ciphertexts:
