@@ -1,8 +1,9 @@
 """Casting throughput through a real server: gunicorn (several workers) on PostgreSQL,
 concurrent HTTP clients, ballots encrypted and signed before the timed phase.
 
-    .venv/bin/python benchmarks/cast.py --json                       # 32 clients
+    .venv/bin/python benchmarks/cast.py --json                # 32 and 128 clients, storm
     .venv/bin/python benchmarks/cast.py --clients 32,128 --workers 4 --json
+    .venv/bin/python benchmarks/cast.py --clients 32 --one-credential 0   # no storm
 
 The election is set up as `voting-service rehearse` sets it up (voting_service/rehearsal/:
 same server start and stop, same API steps, credentials through the authority path), on a
@@ -17,6 +18,18 @@ latency of a cast request, 5xx answers and other refusals. The cost of verifying
 (`voting-service bench crypto`'s verify_ballot, measured in the same run) turns the
 throughput into a ratio: server core-time per ballot ÷ verify cost. The load generator
 runs on the same machine and takes its share of the cores: the figures are a floor.
+
+Then the storm (`--one-credential N`, 1,000 by default, 0 to skip): N concurrent cast
+requests for one credential that has not voted, over `--connections` connections (64):
+`--levels` × `--forks` distinct requests (seq 1 … levels, each following one request of the
+level before), each sent N / (levels × forks) times. Its row (`"mode": "one_credential"`)
+says whether the record then holds exactly one chain for that credential (seq 1, 2, … each
+following the one before, the very requests that got a receipt, at the receipts' positions),
+with 0 answers 5xx, every refusal a 409 `ballot_out_of_order`, and every repeat of an
+accepted request answered with the same receipt; `problems` lists what was not. The record
+is exported and verified (`verify`) after the storm.
+
+Exit status 1 when a throughput row had a 5xx or a refusal, or the storm's check failed.
 """
 
 from __future__ import annotations
@@ -26,7 +39,7 @@ import json
 import os
 import platform
 import random
-import statistics
+import shutil
 import sys
 import threading
 import time
@@ -37,9 +50,15 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from voting_service.crypto import bench as crypto_bench
+from voting_service.domain import elections
+from voting_service.domain import record as record_domain
+from voting_service.record.archive import read_record
+from voting_service.record.verify import verify_record
+from voting_service.rehearsal import load
 from voting_service.rehearsal.client import Api
 from voting_service.rehearsal.election import Setup, create_tokens, revoke_tokens, synthetic_roll
 from voting_service.rehearsal.server import LocalServer
+from voting_service.store.db import transaction
 from voting_service.store.db import make_engine, make_session_factory
 from voting_service.store.migrate import upgrade
 
@@ -106,50 +125,6 @@ def verify_cost(ballots: int = 200) -> float:
     return next(r for r in report["results"] if r["name"] == "verify_ballot")["seconds_each"]
 
 
-def prepare(setup: Setup, devices, rounds_total: int, rng: random.Random) -> dict:
-    """Per voter, the chain of `rounds_total` cast requests (seq 1, 2, …), encrypted and
-    signed now so the timed phase only sends them."""
-    election = setup.election
-    chains = {}
-    for voter in devices.values():
-        voter.derive(election.fingerprint)
-        requests, final = [], None
-        for seq in range(1, rounds_total + 1):
-            prevs = None if final is None else {
-                b.question: bytes.fromhex(election.tracker(b)) for b in final}
-            final = election.online_ballots(voter, rng, seq=seq, prevs=prevs)
-            requests.append(json.dumps({"ballots": [b.to_json() for b in final]}).encode())
-        chains[voter.number] = requests
-    return chains
-
-
-def login_all(api: Api, slug: str, devices, clients: int) -> dict[str, str]:
-    sessions, lock = {}, threading.Lock()
-    queue = list(devices.values())
-
-    def work():
-        while True:
-            with lock:
-                if not queue:
-                    return
-                voter = queue.pop()
-            answer = api.call("POST", f"/elections/{slug}/voter-sessions", {
-                "voter_number": voter.number,
-                "login_token": voter.credential.login_token.hex(),
-                "birth_date": voter.birth_date.isoformat()}, expect=(201,))
-            with lock:
-                sessions[voter.number] = answer["session_token"]
-
-    threads = [threading.Thread(target=work) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if len(sessions) != len(devices):
-        raise RuntimeError(f"only {len(sessions)} of {len(devices)} voters could log in")
-    return sessions
-
-
 def timed_casts(api: Api, slug: str, clients: int, work: list[tuple[str, list[bytes]]],
                 sessions: dict[str, str], ballots_per_request: int, cpu) -> dict:
     """`clients` threads; each owns some voters and sends their requests in order."""
@@ -198,11 +173,39 @@ def timed_casts(api: Api, slug: str, clients: int, work: list[tuple[str, list[by
             "refused_4xx": sum(n for s, n in counts.items() if 400 <= s < 500)}
 
 
+def storm(args, api: Api, setup: Setup, factory, voter, work_dir: Path, rng, say) -> dict:
+    """`--one-credential` concurrent casts for one voter who has not voted yet, then the
+    record exported and checked: exactly one chain, every answer accounted for."""
+    copies = max(1, round(args.one_credential / (args.levels * args.forks)))
+    say(f"storm: encrypting {args.levels} × {args.forks} requests for one credential…")
+    bodies = load.storm_bodies(setup.election, voter, rng, args.levels, args.forks)
+    session = load.login_all(api, setup.slug, {voter.number: voter}, 1)[voter.number]
+    say(f"storm: {len(bodies) * copies} casts over {args.connections} connections…")
+    answers, seconds = load.run_storm(api, setup.slug, session, bodies, copies,
+                                      args.connections, rng)
+    path = work_dir / "record.zip"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with transaction(factory) as db:
+        record_domain.export(db, elections.get_election(db, setup.slug), path)
+    record = read_record(path)
+    row = load.check_storm(bodies, answers, record.events, voter.credential.public.hex())
+    report = verify_record(record)
+    latencies = sorted(a.seconds for a in answers)
+    ballots = row["created"] * len(voter.questions)
+    row = {"mode": "one_credential", "clients": args.connections,
+           "ballots_per_s": round(ballots / seconds, 1), "seconds": round(seconds, 3),
+           "p50_ms": round(percentile(latencies, 0.50) * 1000, 1),
+           "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
+           **row, "verify_ok": report.ok, "verify_failure": report.failure,
+           "workers": args.workers, "load_average": round(os.getloadavg()[0], 1)}
+    say(json.dumps(row))
+    return row
+
+
 def _start_profiler(path: str | None, pid: int):
     """py-spy sampling the gunicorn master and its workers (it needs ptrace rights)."""
     if path is None:
         return None
-    import shutil
     import subprocess
 
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
@@ -223,14 +226,23 @@ def _stop_profiler(process) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", default="32",
-                        help="comma-separated concurrent client counts (default 32)")
+    parser.add_argument("--clients", default="32,128",
+                        help="comma-separated concurrent client counts (default 32,128)")
     parser.add_argument("--voters", type=int, default=600)
     parser.add_argument("--rounds", type=int, default=3,
                         help="cast requests per voter and client count")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--database-url", default=None,
                         help="an empty PostgreSQL database (default: a new one, dropped after)")
+    parser.add_argument("--one-credential", type=int, default=1000, metavar="N",
+                        help="concurrent casts for one credential after the throughput rows "
+                             "(default 1000; 0: none)")
+    parser.add_argument("--connections", type=int, default=64,
+                        help="client connections of the one-credential storm")
+    parser.add_argument("--levels", type=int, default=5,
+                        help="chain positions the storm's requests compete for")
+    parser.add_argument("--forks", type=int, default=50,
+                        help="distinct requests per position in the storm")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--profile", default=None, metavar="FILE",
                         help="record the server with py-spy during the timed phases "
@@ -272,12 +284,15 @@ def main() -> int:
                 say(f"credentials for {args.voters} voters (authority path)…")
                 devices = setup.credentials(roll)
                 setup.transition("open")
+                for voter in devices.values():
+                    voter.derive(setup.election.fingerprint)
+                storm_voter = devices.pop(min(devices)) if args.one_credential else None
                 total_rounds = args.rounds * len(client_counts)
-                say(f"encrypting {args.voters} × {total_rounds} requests…")
-                chains = prepare(setup, devices, total_rounds, rng)
+                say(f"encrypting {len(devices)} × {total_rounds} requests…")
+                chains = load.request_chains(setup.election, devices, total_rounds, rng)
                 per_request = len(next(iter(devices.values())).questions)
                 say("logging in every voter…")
-                sessions = login_all(api, setup.slug, devices, 8)
+                sessions = load.login_all(api, setup.slug, devices, 8)
                 spy = _start_profiler(args.profile, server.process.pid)
                 for i, clients in enumerate(client_counts):
                     work = [(number, chain[i * args.rounds:(i + 1) * args.rounds])
@@ -300,21 +315,33 @@ def main() -> int:
                     rows.append(row)
                     say(json.dumps(row))
                 _stop_profiler(spy)
+                if storm_voter is not None:
+                    rows.append(storm(args, api, setup, factory, storm_voter, work_dir, rng,
+                                      say))
         finally:
             revoke_tokens(factory, tokens)
     finally:
         engine.dispose()
         if drop is not None:
             drop()
+        shutil.rmtree(work_dir, ignore_errors=True)   # its keys and the storm's record
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
         print(f"{platform.node()} {os.cpu_count()} cores, load {os.getloadavg()}")
         for row in rows:
+            if row.get("mode") == "one_credential":
+                print(f"{row['requests']} casts for one credential over {row['clients']} "
+                      f"connections: {row['created']} created, {row['replayed']} same "
+                      f"receipt, {row['refused_409']} refused, 5xx {row['errors_5xx']}, "
+                      f"chain of {row['chain_length']}: "
+                      f"{'one chain' if row['one_chain'] else row['problems']}")
+                continue
             print(f"{row['clients']:>4} clients: {row['ballots_per_s']:>7} ballots/s, "
                   f"p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms, "
                   f"5xx {row['errors_5xx']}, ratio {row['cost_vs_verify']}")
-    return 0 if all(r["errors_5xx"] == 0 and r["refused_4xx"] == 0 for r in rows) else 1
+    return 0 if all(r["one_chain"] and r["verify_ok"] if r.get("mode") == "one_credential"
+                    else r["errors_5xx"] == 0 and r["refused_4xx"] == 0 for r in rows) else 1
 
 
 if __name__ == "__main__":

@@ -32,6 +32,14 @@ class Api:
             self._local.connection = connection
         return connection
 
+    def reset(self) -> None:
+        """Drop this thread's connection (after a failure that may have left it half-used):
+        the next request opens a new one."""
+        connection = getattr(self._local, "connection", None)
+        self._local.connection = None
+        if connection is not None:
+            connection.close()
+
     def request(self, method: str, path: str, body: Any = None, *, token: str | None = None,
                 voter: str | None = None, raw: bytes | None = None,
                 content_type: str = "application/json") -> tuple[int, Any]:
