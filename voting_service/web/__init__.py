@@ -9,7 +9,7 @@ from flask import Flask
 
 from ..config import load_settings
 from ..store.db import make_engine, make_session_factory
-from . import errors, i18n, logs
+from . import db, errors, i18n, logs
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     }
     logs.configure(app, settings.log_format)
     errors.register(app)
+    db.register(app)   # a database outage: 503 and Retry-After, not a 500
     i18n.register(app)
 
     from . import admin, api, api_voters, public  # noqa: F401 (api_* add routes)
