@@ -52,8 +52,8 @@ pytestmark = [pytest.mark.fault, pytest.mark.postgres]
 
 CYCLES = 20
 WORKERS = 3
-VOTERS = 48
-CLIENTS = 12
+VOTERS = 32
+CLIENTS = 8
 RECOVERY_LIMIT = 60.0    # seconds: the bound for serving again after a fault
 GIVE_UP = 120.0          # seconds: a fault not recovered from by then ends the test
 ANSWER_LIMIT = 180.0     # seconds a device keeps retrying one request
@@ -210,7 +210,7 @@ def _faults(election: OpenElection, cluster: PrivateCluster, cast_load: CastLoad
     windows = cast_load.windows
     for cycle in range(CYCLES):
         outcome = {"cycle": cycle + 1}
-        time.sleep(rng.uniform(0.2, 1.0))
+        time.sleep(rng.uniform(0.2, 0.8))
         workers = _workers(master)
         assert workers, "the gunicorn master has no workers"
         victims = workers if cycle % 4 == 1 else [rng.choice(workers)]
@@ -222,7 +222,7 @@ def _faults(election: OpenElection, cluster: PrivateCluster, cast_load: CastLoad
         if outcome["after_kill_s"] == float("inf"):
             cycles.append(outcome)
             break
-        time.sleep(rng.uniform(0.2, 1.0))
+        time.sleep(rng.uniform(0.2, 0.8))
         began = time.monotonic()
         cluster.stop_immediately()
         if cycle % 4 == 3:   # the database and every worker down together
