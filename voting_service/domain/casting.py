@@ -269,15 +269,7 @@ def _refuse_cast(session: Session, election_id: int, trackers: dict[str, str],
         raise Conflict("this ballot was already cast by another request", "ballot_replayed")
 
 
-_B, _SP = BallotIndex.__table__, SpoiledBallot.__table__
-
-# Under the election's lock, which spoiling takes too: a ballot and its challenge can never
-# both be recorded. Asked in its own statement after the lock is granted: on PostgreSQL a
-# subquery of the locking statement would read the snapshot taken before the wait.
-_SPOILED = select(_SP.c.id).where(
-    _SP.c.election_id == bindparam("election"),
-    _SP.c.tracker.in_(bindparam("trackers", expanding=True))
-    | _SP.c.ciphertexts.in_(bindparam("digests", expanding=True))).limit(1)
+_B = BallotIndex.__table__
 
 # The chain rule, duplicates and retries in one query: this credential's online ballots,
 # any ballot with one of this request's trackers or ciphertexts, and the ballots a previous
@@ -304,10 +296,6 @@ def _store_ballots(session: Session, election, ballot_list: list[ballots.Ballot]
     tail = record.lock(session, election.id)
     if tail.status != "open" or not tail.starts_at <= utcnow() < tail.ends_at:
         raise Conflict("voting is not open for this election", "voting_closed")
-    if session.execute(_SPOILED, {"election": election.id,
-                                  "trackers": list(trackers.values()),
-                                  "digests": list(digests.values())}).first() is not None:
-        raise _spoiled_error()
     ordered = sorted(ballot_list, key=lambda b: b.question)
 
     def index(events):
@@ -316,9 +304,15 @@ def _store_ballots(session: Session, election, ballot_list: list[ballots.Ballot]
                  "ciphertexts": digests[b.question], "event_seq": event.seq,
                  "request_digest": request} for b, event in zip(ordered, events)]
 
-    events, head = record.append_signed(session, election, [
-        ("ballot", {"ballot": b.to_json(), "tracker": trackers[b.question], "kiosk": kiosk})
-        for b in ordered], key_dir, index)
+    try:
+        # Spoiling takes the election's lock too: a ballot and its challenge can never
+        # both be recorded.
+        events, head = record.append_signed(session, election, [
+            ("ballot", {"ballot": b.to_json(), "tracker": trackers[b.question],
+                        "kiosk": kiosk}) for b in ordered], key_dir, index,
+            unless_spoiled=(list(trackers.values()), list(digests.values())))
+    except record.Spoiled:
+        raise _spoiled_error() from None
     return {b.question: event.seq for b, event in zip(ordered, events)}, head
 
 

@@ -101,17 +101,26 @@ def append_many(session: Session, election_id: int,
     return appended
 
 
+class Spoiled(Exception):
+    """``append_signed`` found a spoiled ballot among those it was to append."""
+
+
 def append_signed(session: Session, election, items: list[tuple[str, dict[str, Any]]],
-                  key_dir: Path, index: Callable[[list[Event]], list[dict[str, Any]]]
-                  ) -> tuple[list[Event], SignedHead]:
+                  key_dir: Path, index: Callable[[list[Event]], list[dict[str, Any]]],
+                  unless_spoiled: tuple[list[str], list[str]]) -> tuple[list[Event], SignedHead]:
     """``append_many`` then ``sign_current_head``, with the rows ``index`` gives for the new
-    events (the ballot index), written together (one round trip on PostgreSQL): the
-    casting path, which holds the election's lock while it writes."""
+    events (the ballot index), written together (one round trip on PostgreSQL) unless a
+    ballot was spoiled (``unless_spoiled``: trackers and ciphertext digests), which raises
+    Spoiled: the caller rolls back. The casting path, under the election's lock."""
     tail = lock(session, election.id)
+    before = (tail.height, tail.head)
     appended, rows = _chain(tail, items)
     head = _sign(election, key_dir, tail.height, tail.head)
-    appends.write(session, election.id, rows, tail.height, tail.head.hex(),
-                  ballots=index(appended), head_line=_head_line(head))
+    if not appends.write(session, election.id, rows, tail.height, tail.head.hex(),
+                         ballots=index(appended), head_line=_head_line(head),
+                         unless_spoiled=unless_spoiled):
+        tail.height, tail.head = before
+        raise Spoiled()
     return appended, head
 
 
