@@ -10,7 +10,7 @@ from flask import Flask, current_app, make_response, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from ..store.db import transaction
+from ..store.db import Phases, phases, transaction
 from .errors import json_error, page_error, wants_json
 
 log = logging.getLogger("voting_service")
@@ -26,6 +26,13 @@ def settings():
 def unit_of_work() -> Iterator[Session]:
     with transaction(current_app.extensions["voting"]["sessions"]) as session:
         yield session
+
+
+@contextmanager
+def request_phases() -> Iterator[Phases]:
+    """Several units of work on one connection (store.db.Phases)."""
+    with phases(current_app.extensions["voting"]["engine"]) as units:
+        yield units
 
 
 def register(app: Flask) -> None:
