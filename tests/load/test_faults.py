@@ -1,7 +1,7 @@
 """Faults during a cast load (issue 13, fault test): `kill -9` of gunicorn workers and
 immediate shutdowns of PostgreSQL, 20 cycles, while voters keep casting.
 
-The server is the real `voting-service serve` (gunicorn master and sync workers) on a
+The server is the real `voting-service serve` (the gunicorn master and its workers) on a
 PostgreSQL instance that this test creates for itself (tests/load/private_pg.py), never the
 shared one. Voters' devices cast chains of ballots (each request the successor of the last
 acknowledged one) and, as real devices do, send the same request again after any failure
