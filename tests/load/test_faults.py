@@ -11,9 +11,9 @@ recorded before its answer was lost gets the same receipt (200).
 Each cycle kills one worker (every worker in one cycle of four) with SIGKILL, waits until
 the server serves again, then stops PostgreSQL in immediate mode (every backend killed, crash
 recovery at the next start) — in another cycle of four also killing every worker while the
-database is down — and starts it again after up to 2 s. After each fault the time until the server is serving
-again — /healthz answers 200 and a cast sent after the fault is acknowledged — is measured;
-each must be under 60 s.
+database is down — and starts it again after up to 2 s. After each fault the time until the
+server is serving again — /healthz answers 200 and a cast sent after the fault is
+acknowledged — is measured; each must be under 60 s.
 
 Afterwards, from the record exported with `voting-service record export`:
 - every acknowledged ballot is in the record, at the position its receipt gave, and every
