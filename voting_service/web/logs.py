@@ -97,8 +97,9 @@ def _request_id(trusted_proxies: int) -> str:
 
 def configure(app: Flask, log_format: str, trusted_proxies: int = 0) -> None:
     logger = logging.getLogger("voting_service")
-    if not logger.handlers:
+    if not any(getattr(h, "voting_service", False) for h in logger.handlers):
         handler = logging.StreamHandler()
+        handler.voting_service = True   # one per process, however many apps are made
         handler.setFormatter(formatter(log_format))
         handler.addFilter(RequestIdFilter())
         logger.addHandler(handler)
