@@ -134,13 +134,28 @@ def register(app: Flask) -> None:
 
 # --- the scrape ---------------------------------------------------------------------------
 
+#: The gauges read from the database at each scrape: name -> (help, labels).
+DATABASE_GAUGES = {
+    "voting_metrics_database_up": ("1 if the database answered this scrape", []),
+    "voting_election_status": ("1 for the election's current status, 0 for the others",
+                               ["election", "status"]),
+    "voting_record_height": ("Events in the election's public record", ["election"]),
+    "voting_record_head_signed_timestamp_seconds": (
+        "When the service last signed a head of the record (Unix time)", ["election"]),
+    "voting_ceremony_election_key": ("1 once the trustees' election key is recorded",
+                                     ["election"]),
+    "voting_tally_completed": ("1 once the election is tallied (or certified)", ["election"]),
+}
+
+
 class DatabaseCollector:
     """Gauges read from the database at each scrape; `voting_metrics_database_up` is 0 (and
     the others absent) when it does not answer, instead of failing the scrape."""
 
     def collect(self):
-        up = GaugeMetricFamily("voting_metrics_database_up",
-                               "1 if the database answered this scrape")
+        family = {name: GaugeMetricFamily(name, text, labels=labels)
+                  for name, (text, labels) in DATABASE_GAUGES.items()}
+        up = family["voting_metrics_database_up"]
         try:
             with unit_of_work() as db:
                 rows = monitoring.election_gauges(db)
@@ -150,31 +165,18 @@ class DatabaseCollector:
             yield up
             return
         up.add_metric([], 1)
-        yield up
-        status = GaugeMetricFamily("voting_election_status",
-                                   "1 for the election's current status, 0 for the others",
-                                   labels=["election", "status"])
-        height = GaugeMetricFamily("voting_record_height",
-                                   "Events in the election's public record",
-                                   labels=["election"])
-        signed = GaugeMetricFamily("voting_record_head_signed_timestamp_seconds",
-                                   "When the service last signed a head of the record "
-                                   "(Unix time)", labels=["election"])
-        ceremony = GaugeMetricFamily("voting_ceremony_election_key",
-                                     "1 once the trustees' election key is recorded",
-                                     labels=["election"])
-        tally = GaugeMetricFamily("voting_tally_completed",
-                                  "1 once the election is tallied (or certified)",
-                                  labels=["election"])
         for row in rows:
             for name in monitoring.STATUSES:
-                status.add_metric([row.slug, name], 1 if row.status == name else 0)
-            height.add_metric([row.slug], row.record_height)
+                family["voting_election_status"].add_metric([row.slug, name],
+                                                            1 if row.status == name else 0)
+            family["voting_record_height"].add_metric([row.slug], row.record_height)
             if row.head_signed_at is not None:
-                signed.add_metric([row.slug], row.head_signed_at.timestamp())
-            ceremony.add_metric([row.slug], 1 if row.election_key else 0)
-            tally.add_metric([row.slug], 1 if row.tallied else 0)
-        yield from (status, height, signed, ceremony, tally)
+                family["voting_record_head_signed_timestamp_seconds"].add_metric(
+                    [row.slug], row.head_signed_at.timestamp())
+            family["voting_ceremony_election_key"].add_metric([row.slug],
+                                                              1 if row.election_key else 0)
+            family["voting_tally_completed"].add_metric([row.slug], 1 if row.tallied else 0)
+        yield from family.values()
 
 
 def multiprocess() -> bool:
