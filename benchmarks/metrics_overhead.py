@@ -53,6 +53,8 @@ def _best(func, repeat: int, rounds: int = 5) -> float:
 
 
 def measure(repeat: int) -> dict:
+    import logging
+
     from flask import g, request
 
     from voting_service.store.db import make_engine
@@ -68,6 +70,7 @@ def measure(repeat: int) -> dict:
     app = create_app({"VOTING_MODE": "test", "VOTING_DATABASE_URL": url,
                       "VOTING_SECRET_KEY": "b" * 40, "VOTING_INSTANCE_DIR": str(work),
                       "VOTING_KEY_DIR": str(work / "keys"), "VOTING_METRICS_TOKEN": token})
+    logging.getLogger("voting_service").setLevel(logging.WARNING)   # not the scrapes' lines
     receipt = _Receipt("bp-bench-2027", ["ville", "nord"])
     results = {}
     with app.test_request_context("/api/v1/elections/bp-bench-2027/ballots", method="POST"):
