@@ -20,17 +20,19 @@ _settings = load_settings()
 bind = "127.0.0.1:8000"
 # Casting is CPU-bound (proof checks): about one worker per core, plus one.
 workers = 4
-worker_class = "sync"
+worker_class = "gthread"  # keep-alive: a cast costs no new connection
+threads = 4
+keepalive = 5
 timeout = 60
 graceful_timeout = 20
 # The app logs requests itself, with their X-Request-ID and without query strings or bodies.
 accesslog = None
 # gunicorn's own lines in the app's format (JSON in production).
 logconfig_dict = gunicorn_logconfig(_settings.log_format)
-# A worker is replaced after this many requests (bounded memory growth); each replacement
-# leaves one small counter file in the metrics folder, summed as before.
 # gunicorn ≥ 25 would open a control socket in the home folder, which the hardened unit
 # makes read-only (ProtectHome); the service is managed through systemd instead.
 control_socket_disable = True
+# A worker is replaced after this many requests (bounded memory growth); each replacement
+# leaves one small counter file in the metrics folder, summed as before.
 max_requests = 5000
 max_requests_jitter = 500

@@ -103,13 +103,15 @@ def demo_command():
 @main.command("serve")
 @click.option("--bind", default="127.0.0.1:8000", show_default=True)
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
-def serve(bind: str, workers: int):
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="threads per worker (1: gunicorn's sync worker, no keep-alive)")
+def serve(bind: str, workers: int, threads: int):
     """Serve the web application with gunicorn."""
     from .serve import run
 
     click.echo(f"Serving on http://{bind}/  (staff: http://{bind}/agents/, "
                f"API: http://{bind}/api/v1/openapi.json, health: http://{bind}/healthz)")
-    run(bind, workers)
+    run(bind, workers, threads)
 
 
 @main.command("create-staff")

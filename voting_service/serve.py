@@ -64,13 +64,20 @@ class _Server(BaseApplication):
         return create_app()
 
 
-def run(bind: str, workers: int) -> None:
+def run(bind: str, workers: int, threads: int = 4) -> None:
+    """``threads`` > 1: gunicorn's threaded worker, which keeps client connections alive
+    (a cast then costs no new TCP connection, about a fifth of its server CPU) and overlaps
+    one request's database round trips with another's checks; the proofs are checked by
+    several worker processes, as the GIL lets one thread compute at a time."""
     metrics_folder()   # first: before anything imports prometheus-client
     from .config import load_settings
     from .web.logs import gunicorn_logconfig
 
     log_format = load_settings().log_format
-    _Server({"bind": bind, "workers": workers, "accesslog": None,
-             "graceful_timeout": 10, "timeout": 60,
-             "logconfig_dict": gunicorn_logconfig(log_format),
-             "child_exit": child_exit, "on_exit": on_exit}).run()
+    options = {"bind": bind, "workers": workers, "accesslog": None,
+               "graceful_timeout": 10, "timeout": 60,
+               "logconfig_dict": gunicorn_logconfig(log_format),
+               "child_exit": child_exit, "on_exit": on_exit}
+    if threads > 1:
+        options.update(worker_class="gthread", threads=threads, keepalive=5)
+    _Server(options).run()
