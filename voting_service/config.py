@@ -31,6 +31,8 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     session_hours: int = 8
     trusted_proxies: int = 0
+    # Bearer token of GET /metrics; empty: the endpoint answers 404 (web/metrics.py).
+    metrics_token: str = ""
     extra: dict = field(default_factory=dict)
 
     @property
@@ -71,6 +73,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         max_body_bytes=int(env.get("VOTING_MAX_BODY_BYTES", 1024 * 1024)),
         session_hours=int(env.get("VOTING_SESSION_HOURS", 8)),
         trusted_proxies=_proxies(env.get("VOTING_TRUSTED_PROXIES", "0")),
+        metrics_token=_metrics_token(env.get("VOTING_METRICS_TOKEN", "")),
     )
 
 
@@ -104,6 +107,17 @@ def _proxies(text: str) -> int:
     if not text.isdigit() or int(text) > 5:
         raise ConfigError("VOTING_TRUSTED_PROXIES must be a number of proxies from 0 to 5")
     return int(text)
+
+
+def _metrics_token(text: str) -> str:
+    # Scrapers send it on every request, so it must be printable ASCII without spaces; and
+    # long enough that guessing it is hopeless (the endpoint is not rate-limited).
+    if text and (len(text) < 32 or len(text) > 256 or not text.isascii() or
+                 not text.isprintable() or " " in text):
+        raise ConfigError("VOTING_METRICS_TOKEN must be 32 to 256 printable ASCII characters "
+                          "without spaces (e.g. `python3 -c 'import secrets; "
+                          "print(secrets.token_urlsafe(32))'`)")
+    return text
 
 
 def _development_secret(instance_dir: Path) -> str:

@@ -1,8 +1,48 @@
-"""gunicorn, embedded: `voting-service serve` needs no separate config file."""
+"""gunicorn, embedded: `voting-service serve` needs no separate config file.
+
+The metrics of all workers are summed from files in one folder (web/metrics.py). The server
+makes that folder itself, private (0700) and new at each start, before any worker imports
+the app: files left by an earlier run would otherwise be added to this one's. gunicorn's
+`child_exit` hook drops a dead worker's live gauges and `on_exit` removes the folder.
+deploy/gunicorn.conf.py installs the same hooks for a gunicorn started by systemd.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+
 from gunicorn.app.base import BaseApplication
+
+METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"   # the name prometheus-client reads
+_folder: str | None = None
+
+
+def metrics_folder() -> str:
+    """This server's metrics folder, made on the first call. gunicorn reads its config file
+    again on SIGHUP: the module stays loaded, so the folder stays the same."""
+    global _folder
+    if _folder is None or not os.path.isdir(_folder):
+        _folder = tempfile.mkdtemp(prefix="voting-metrics-")
+    os.environ[METRICS_ENV] = _folder   # inherited by the workers gunicorn forks
+    return _folder
+
+
+def child_exit(server, worker) -> None:
+    """gunicorn hook (master): a worker ended, by its own exit or a kill -9."""
+    from prometheus_client import multiprocess
+
+    if _folder is not None:
+        multiprocess.mark_process_dead(worker.pid, _folder)
+
+
+def on_exit(server) -> None:
+    """gunicorn hook (master): the server stops; its metrics go with it."""
+    global _folder
+    if _folder is not None:
+        shutil.rmtree(_folder, ignore_errors=True)
+        _folder = None
 
 
 class _Server(BaseApplication):
@@ -13,6 +53,10 @@ class _Server(BaseApplication):
     def load_config(self):
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        if "control_socket_disable" in self.cfg.settings:
+            # gunicorn ≥ 25 opens a control socket at one path per user (~/.gunicorn): two
+            # servers of one user would fight over it, and nothing here uses it.
+            self.cfg.set("control_socket_disable", True)
 
     def load(self):
         from .web import create_app
@@ -25,8 +69,15 @@ def run(bind: str, workers: int, threads: int = 4) -> None:
     (a cast then costs no new TCP connection, about a fifth of its server CPU) and overlaps
     one request's database round trips with another's checks; the proofs are checked by
     several worker processes, as the GIL lets one thread compute at a time."""
+    metrics_folder()   # first: before anything imports prometheus-client
+    from .config import load_settings
+    from .web.logs import gunicorn_logconfig
+
+    log_format = load_settings().log_format
     options = {"bind": bind, "workers": workers, "accesslog": None,
-               "graceful_timeout": 10, "timeout": 60}
+               "graceful_timeout": 10, "timeout": 60,
+               "logconfig_dict": gunicorn_logconfig(log_format),
+               "child_exit": child_exit, "on_exit": on_exit}
     if threads > 1:
         options.update(worker_class="gthread", threads=threads, keepalive=5)
     _Server(options).run()

@@ -100,8 +100,12 @@ def _run_pool(clients: int, func, items) -> list:
               help="gunicorn workers of the server under test.")
 @click.option("--seed", type=int, default=None,
               help="Seed of the voters' choices (the cryptography always uses the system RNG).")
-def rehearse(voters, in_person, revotes, challenges, record_path, as_json, fresh, clients,
-             workers, seed):
+@click.option("--server", "server_url", default=None, metavar="http://HOST:PORT",
+              help="Rehearse on this running server (on the same VOTING_DATABASE_URL) instead "
+                   "of starting one, e.g. to watch its logs and /metrics; it is left running.")
+@click.pass_context
+def rehearse(ctx, voters, in_person, revotes, challenges, record_path, as_json, fresh, clients,
+             workers, seed, server_url):
     """Rehearse a complete election, through the HTTP API of a real server started for it,
     on the database of VOTING_DATABASE_URL; refuses a database holding other elections
     unless --fresh. Exit 1 if any step fails or the record does not verify."""
@@ -114,10 +118,24 @@ def rehearse(voters, in_person, revotes, challenges, record_path, as_json, fresh
     if record_path and Path(record_path).exists():
         raise click.BadParameter(f"{record_path} exists: give a new file name",
                                  param_hint="--record")
+    server = None
+    if server_url:
+        from ..rehearsal.server import RunningServer
+
+        try:
+            server = RunningServer(server_url)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--server")
+    # A test may pass a Witness (rehearsal/witness.py) as click's obj: it is told the secrets
+    # the rehearsal handles, in memory, to search the server's logs and database for them.
+    from ..rehearsal.witness import Witness
+
+    witness = ctx.obj if isinstance(ctx.obj, Witness) else None
     _terminate_on_sigterm()
     try:
         result = _rehearse(voters, in_person, revotes, challenges, record_path, fresh,
-                           clients, workers, seed, quiet=as_json)
+                           clients, workers, seed, quiet=as_json, server=server,
+                           witness=witness)
     except RehearsalFailed as error:
         click.echo(f"Rehearsal FAILED at {error}", err=True)
         sys.exit(EXIT_VERIFY)
@@ -147,7 +165,7 @@ def _say(quiet: bool, text: str) -> None:
 
 
 def _rehearse(n_voters, in_person, revotes, challenges, record_path, fresh, clients,
-              workers, seed, quiet):
+              workers, seed, quiet, server=None, witness=None):
     # Imported here: the command line stays fast for every other command.
     from ..config import load_settings
     from ..domain import record as record_domain
@@ -177,14 +195,18 @@ def _rehearse(n_voters, in_person, revotes, challenges, record_path, fresh, clie
     slug = f"rehearsal-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{secrets.token_hex(2)}"
     timer = _Timer()
     tokens = create_tokens(factory, f"rehearse {slug}")
+    if witness is not None:
+        for token in (tokens.admin, tokens.officer, tokens.trustee):
+            witness.add("staff_token", token)
     temporary = None
     try:
-        server = LocalServer(workers=workers)
+        server = server or LocalServer(workers=workers)
         try:
             with timer.phase("server_start"):
                 server.start()
             api = Api(server.host, server.port)
             setup = Setup(api, factory, tokens, slug)
+            setup.election.witness = witness
             _say(quiet, f"Server on http://{server.host}:{server.port}/, election {slug}")
             csv_text, roll = synthetic_roll(n_voters, rng)
             with timer.phase("setup"):
@@ -203,6 +225,11 @@ def _rehearse(n_voters, in_person, revotes, challenges, record_path, fresh, clie
             with timer.phase("open"):
                 setup.transition("open")
                 kiosk, kiosk_key = setup.enrol_kiosk()
+            if witness is not None:
+                witness.letters(devices.values(), election.fingerprint)
+                witness.add("kiosk_key", kiosk_key.private_bytes_raw())
+                for trustee in election.trustee_keys:
+                    witness.add("trustee_share", trustee.share.to_bytes())
             order = sorted(devices)
             rng.shuffle(order)
             kiosk_voters = [devices[n] for n in order[:in_person]]
@@ -225,6 +252,8 @@ def _rehearse(n_voters, in_person, revotes, challenges, record_path, fresh, clie
                     "voter_number": voter.number, "login_token": credential.login_token.hex(),
                     "birth_date": voter.birth_date.isoformat()}, expect=(201,))
                 session = login["session_token"]
+                if witness is not None:
+                    witness.add("session_token", session)
                 if sorted(login["questions"]) != sorted(voter.questions):
                     raise RehearsalFailed(f"{voter.number} may answer {login['questions']}, "
                                           f"the extract said {voter.questions}")
@@ -242,6 +271,8 @@ def _rehearse(n_voters, in_person, revotes, challenges, record_path, fresh, clie
                             spoiled["tracker"] != election.tracker(unsigned):
                         raise RehearsalFailed(f"the opening of {voter.number}'s challenged "
                                               "ballot does not show what the device encrypted")
+                    if witness is not None:
+                        witness.challenged(opening)
                     count("spoiled")
                 final = None
                 for seq in (1, 2) if voter.number in revoting else (1,):

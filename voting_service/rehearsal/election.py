@@ -129,6 +129,7 @@ class Election:
     key: ElectionKey | None = None
     specs: dict[str, QuestionSpec] = field(default_factory=dict)
     trustee_keys: list = field(default_factory=list)  # in memory only, never written
+    witness: Any = None   # a rehearsal.witness.Witness when a test looks for leaks
 
     def random_choice(self, question: str, rng: random.Random) -> list[str]:
         """A valid choice: a random subset within the format's count and budget limits."""
@@ -153,10 +154,13 @@ class Election:
         """`secret`: the credential secret, which an online device mixes into its hedged
         randomness as the browser booth does; a kiosk has none."""
         spec = self.specs[question]
-        return ballots.encrypt(self.key, self.fingerprint, question,
-                               spec.format.encode(choice), spec.width,
-                               credential=voter_public, seq=seq, prev=prev, checkin=checkin,
-                               secret=secret)
+        plaintext = spec.format.encode(choice)
+        ballot, opening = ballots.encrypt(self.key, self.fingerprint, question, plaintext,
+                                          spec.width, credential=voter_public, seq=seq,
+                                          prev=prev, checkin=checkin, secret=secret)
+        if self.witness is not None:
+            self.witness.encrypted(plaintext, spec.width, opening)
+        return ballot, opening
 
     def online_ballots(self, voter: Voter, rng: random.Random, *, seq: int = 1,
                        prevs: dict[str, bytes] | None = None) -> list[ballots.Ballot]:

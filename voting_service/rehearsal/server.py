@@ -125,3 +125,32 @@ class LocalServer:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class RunningServer:
+    """A server started by someone else (`rehearse --server`), used as it is: never started
+    or stopped from here."""
+
+    process = None
+
+    def __init__(self, url: str):
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        if parts.scheme != "http" or not parts.hostname or not parts.port or \
+                parts.path not in ("", "/") or parts.query or parts.username:
+            raise ValueError(f"expected http://HOST:PORT, got {url[:100]!r}")
+        self._host, self.port = parts.hostname, parts.port
+
+    @property
+    def host(self) -> str:
+        return self._host
+
+    def start(self) -> RunningServer:
+        return self
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "(the server's log is where its operator keeps it)"
+
+    def close(self) -> None:
+        pass

@@ -44,7 +44,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         "engine": engine,
         "sessions": make_session_factory(engine),
     }
-    logs.configure(app, settings.log_format)
+    logs.configure(app, settings.log_format, settings.trusted_proxies)
+    # Imported here, not at the top: gunicorn's master imports web.logs for its log format,
+    # and prometheus-client must first be imported where PROMETHEUS_MULTIPROC_DIR is set.
+    from . import metrics
+
+    metrics.register(app)
     errors.register(app)
     db.register(app)   # a database outage: 503 and Retry-After, not a 500
     i18n.register(app)

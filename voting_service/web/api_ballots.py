@@ -13,6 +13,7 @@ from ..domain import casting, elections
 from ..domain.errors import InvalidInput, Unauthenticated
 from .api import bp, json_body
 from .auth import VOTER_SESSION, public
+from . import metrics
 from . import openapi as o
 from .openapi import operation
 from .db import request_phases, settings, unit_of_work
@@ -54,6 +55,7 @@ def cast_ballots(slug: str):
         # Here the receipt's transaction is committed.
     except casting.ReplayedCast as twin:  # rolled back: the earlier request's receipt
         receipt = twin.receipt
+    metrics.ballots_cast("online", receipt)
     return jsonify(receipt.to_json()), 200 if receipt.replayed else 201
 
 
@@ -76,6 +78,7 @@ def cast_kiosk_ballots(slug: str):
     with unit_of_work() as db:
         election = elections.get_election(db, slug, full=False)
         receipt = casting.commit_kiosk(db, election, ctx, ballot_list, settings().key_dir)
+    metrics.ballots_cast("kiosk", receipt)
     return jsonify(receipt.to_json()), 200 if receipt.replayed else 201
 
 
@@ -98,4 +101,5 @@ def spoil_ballot(slug: str):
     with unit_of_work() as db:
         election = elections.get_election(db, slug, full=False)
         view = casting.commit_spoil(db, election, ctx.crypto, ballot, opening, plaintext)
+    metrics.ballot_spoiled(slug, ballot.question, view)
     return jsonify(view.to_json()), 200 if view.replayed else 201

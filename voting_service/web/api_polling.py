@@ -8,6 +8,7 @@ from flask import g, jsonify
 from ..domain import checkin, elections, kiosks
 from .api import body_string, bp, json_object
 from .auth import requires
+from . import metrics
 from . import openapi as o
 from .openapi import operation
 from .db import unit_of_work
@@ -25,6 +26,7 @@ def check_in(slug: str):
     with unit_of_work() as db:
         election = elections.get_election(db, slug)
         view = checkin.check_in(db, election, payload, point, g.principal.name)
+    metrics.checked_in(slug, view)
     return jsonify(view.to_json()), 201
 
 

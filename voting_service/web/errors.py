@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..domain.errors import DomainError
@@ -26,6 +26,7 @@ def wants_json() -> bool:
 
 
 def json_error(status: int, code: str, message: str, details: dict | None = None):
+    g.error_code = code   # the metrics count refusals by code (web/metrics.py)
     body = {"error": {"code": code, "message": message}}
     if details:
         body["error"]["details"] = details
