@@ -45,6 +45,7 @@ audit = _lazy_module("voting_service.domain.audit")
 demo = _lazy_module("voting_service.domain.demo")
 elections = _lazy_module("voting_service.domain.elections")
 staff_domain = _lazy_module("voting_service.domain.staff")
+second_factor = _lazy_module("voting_service.domain.second_factor")
 make_engine = _deferred("voting_service.store.db", "make_engine")
 make_session_factory = _deferred("voting_service.store.db", "make_session_factory")
 transaction = _deferred("voting_service.store.db", "transaction")
@@ -81,35 +82,43 @@ def main():
 
 @main.command("init-db")
 def init_db():
-    """Create or upgrade the database schema (Alembic migrations)."""
-    upgrade(make_engine(database_url()))
-    click.echo("Database schema is up to date.")
+    """Create or upgrade the database schema (Alembic migrations); create the instance and
+    key folders of a new installation."""
+    upgrade(make_engine(database_url(create=True)))
+    keys = key_dir(create=True)
+    second_factor.key(keys, create=True)
+    click.echo(f"Database schema is up to date. Key folder: {keys.resolve()}")
 
 
 @main.command("demo")
 def demo_command():
     """Load the demo election and demo staff accounts (idempotent)."""
-    engine = make_engine(database_url())
+    engine = make_engine(database_url(create=True))
     upgrade(engine)
+    keys = key_dir(create=True)
+    second_factor.key(keys, create=True)
     with transaction(make_session_factory(engine)) as db:
-        created, logins = demo.load_demo(db, key_dir())
+        created, logins = demo.load_demo(db, keys)
     click.echo("Demo election " + ("created" if created else "already present")
                + f": {demo.DEMO_SLUG}")
-    click.echo("Demo staff logins (development only):")
-    for username, role, password in logins:
-        click.echo(f"  {username:<10} {role:<15} {password}")
+    click.echo(demo.logins_text(logins))
 
 
 @main.command("serve")
 @click.option("--bind", default="127.0.0.1:8000", show_default=True)
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
-def serve(bind: str, workers: int):
+@click.option("--show-demo-logins", is_flag=True,
+              help="Print the demo staff logins once the server is ready (`make run`).")
+def serve(bind: str, workers: int, show_demo_logins: bool):
     """Serve the web application with gunicorn."""
-    from .serve import run
+    from .serve import check_ready, run
 
-    click.echo(f"Serving on http://{bind}/  (staff: http://{bind}/agents/, "
-               f"API: http://{bind}/api/v1/openapi.json, health: http://{bind}/healthz)")
-    run(bind, workers)
+    check_ready()  # settings, database and keys, before the port is bound
+    banner = (f"Serving on http://{bind}/  (staff: http://{bind}/agents/, "
+              f"API: http://{bind}/api/v1/openapi.json, health: http://{bind}/healthz)")
+    if show_demo_logins:
+        banner += "\n" + demo.logins_text([(u, r, p) for u, r, _n, p in demo.DEMO_STAFF])
+    run(bind, workers, banner)
 
 
 @main.command("create-staff")
@@ -126,34 +135,6 @@ def create_staff(username, role, display_name, password):
     with transaction(sessions()) as db:
         staff_domain.create_staff(db, actor(), username, role, password, display_name)
     click.echo(f"Staff account {username} ({role}) created.")
-
-
-@main.group()
-def tokens():
-    """API tokens for machine clients (other cycle steps, kiosks)."""
-
-
-@tokens.command("create")
-@click.argument("name")
-@click.option("--role", required=True,
-              type=click.Choice(["admin", "officer", "trustee", "auditor", "results_reader"]))
-@click.option("--scope", "scopes", multiple=True, help="Narrow to these permissions.")
-@click.option("--days", default=365, show_default=True, type=click.IntRange(1, 3650))
-def tokens_create(name, role, scopes, days):
-    """Create a token; it is printed once and never stored in clear."""
-    with transaction(sessions()) as db:
-        token, clear = staff_domain.create_token(db, actor(), name, role, list(scopes), days)
-        click.echo(f"Token {token.id} for {name} ({role}: {', '.join(token.scopes)}):")
-    click.echo(clear)
-
-
-@tokens.command("revoke")
-@click.argument("token_id", type=int)
-def tokens_revoke(token_id):
-    """Revoke a token."""
-    with transaction(sessions()) as db:
-        staff_domain.revoke_token(db, actor(), token_id)
-    click.echo(f"Token {token_id} revoked.")
 
 
 @main.group("audit-log")
@@ -256,10 +237,15 @@ def elections_status(election_id, as_json):
 @click.argument("election_id")
 @click.argument("target", type=click.Choice(["frozen", "open", "closed", "tallied",
                                              "certified"]))
-def elections_transition(election_id, target):
+@click.option("--force", is_flag=True,
+              help="Close before the end of the vote (ends_at); needs --reason.")
+@click.option("--reason", default=None, help="Why the vote closes early (kept in the audit "
+                                             "log and shown in the status).")
+def elections_transition(election_id, target, force, reason):
     """Move an election to its next state (idempotent)."""
     with transaction(sessions()) as db:
-        result = elections.transition(db, actor(), election_id, target, key_dir=key_dir())
+        result = elections.transition(db, actor(), election_id, target, key_dir=key_dir(),
+                                      force=force, reason=reason)
         status = result.election.status
     click.echo(f"{election_id}: {status}" + ("" if result.changed else " (already)"))
 
@@ -272,6 +258,8 @@ main.lazy_commands.update({
     "record": ".commands.record:record",
     "verify": ".commands.record:verify",
     "rehearse": ".commands.rehearse:rehearse",
+    "staff": ".commands.staff:staff",
+    "tokens": ".commands.tokens:tokens",
 })
 
 if __name__ == "__main__":

@@ -29,6 +29,14 @@ DEMO_STAFF = (
 )
 
 
+def logins_text(logins) -> str:
+    """The demo logins as `make run` prints them."""
+    lines = ["Demo staff logins (development only; admin, agent and garant enrol an "
+             "authenticator app at their first login):"]
+    lines += [f"  {username:<10} {role:<15} {password}" for username, role, password in logins]
+    return "\n".join(lines)
+
+
 def _project(key, title, cost, category, summary, district=None):
     return {"id": key, "title": title, "cost": cost, "category": category,
             "summary": summary, "district": district, "external_ref": f"ETUDE-{key}"}

@@ -10,6 +10,7 @@ from flask import Flask
 from ..config import load_settings
 from ..store.db import make_engine, make_session_factory
 from . import errors, i18n, logs
+from .request_limits import RequestLimits
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -38,6 +39,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,
                                 x_proto=settings.trusted_proxies)
+    # Outermost: the request line and header limits gunicorn would otherwise answer in HTML.
+    app.wsgi_app = RequestLimits(app.wsgi_app)
     engine = make_engine(settings.database_url)
     app.extensions["voting"] = {
         "settings": settings,
