@@ -49,6 +49,7 @@ class Paths:
     instance_dir: Path
     database_url: str
     key_dir: Path
+    key_dir_configured: bool = False   # VOTING_KEY_DIR given, rather than ./keys
 
     @property
     def database_file(self) -> Path | None:
@@ -64,7 +65,8 @@ def paths(env: dict[str, str] | None = None) -> Paths:
     instance_dir = Path(env.get("VOTING_INSTANCE_DIR", "instance"))
     return Paths(instance_dir=instance_dir,
                  database_url=env.get("VOTING_DATABASE_URL") or default_database_url(instance_dir),
-                 key_dir=Path(env.get("VOTING_KEY_DIR", "keys")))
+                 key_dir=Path(env.get("VOTING_KEY_DIR") or "keys"),
+                 key_dir_configured=bool(env.get("VOTING_KEY_DIR")))
 
 
 def require_database(where: Paths) -> None:
@@ -78,10 +80,17 @@ def require_database(where: Paths) -> None:
 
 
 def require_key_dir(where: Paths) -> None:
-    if not where.key_dir.is_dir():
-        raise ConfigError(
-            f"no key folder at {where.key_dir.resolve()}: set VOTING_KEY_DIR as the service is "
-            "configured (`voting-service init-db` creates it for a new installation)")
+    """The key folder: a configured one (VOTING_KEY_DIR) is created, owner only, if it does
+    not exist yet; the default ./keys must exist, or a command run in the wrong folder
+    would make keys there that nobody knows of."""
+    if where.key_dir.is_dir():
+        return
+    if where.key_dir_configured:
+        where.key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return
+    raise ConfigError(
+        f"no key folder at {where.key_dir.resolve()}: set VOTING_KEY_DIR as the service is "
+        "configured (`voting-service init-db` creates it for a new installation)")
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
