@@ -45,5 +45,5 @@ def test_verify_says_so_in_one_line(tmp_path):
     path = tmp_path / "record.zip"
     path.write_bytes((HERE / "record_archive-bad-deflate").read_bytes())
     result = CliRunner().invoke(main, ["verify", str(path)])
-    assert result.exit_code == 1 and "FAILED: damaged record file" in result.output
+    assert result.exit_code == 1 and "FAILED record_format: damaged record file" in result.output
     assert "Traceback" not in result.output
