@@ -53,22 +53,36 @@ upgrade = _deferred("voting_service.store.migrate", "upgrade")
 
 
 class LazyGroup(DomainAwareGroup):
-    """A group whose ``lazy_commands`` (name -> "module:attribute") are imported only when
-    invoked, or listed in the help."""
+    """A group whose ``lazy_commands`` (name -> ("module:attribute", short help)) are
+    imported only when invoked. `--help` lists them from the short help kept here, so it
+    imports none of them (a test checks these texts against the commands' own)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.lazy_commands: dict[str, str] = {}
+        self.lazy_commands: dict[str, tuple[str, str]] = {}
 
     def list_commands(self, ctx):
         return sorted({*super().list_commands(ctx), *self.lazy_commands})
 
     def get_command(self, ctx, name):
         if name in self.lazy_commands and name not in self.commands:
-            module, attribute = self.lazy_commands[name].split(":")
+            module, attribute = self.lazy_commands[name][0].split(":")
             self.add_command(getattr(importlib.import_module(module, __package__), attribute),
                              name)
         return super().get_command(ctx, name)
+
+    def format_commands(self, ctx, formatter):
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            if name in self.lazy_commands and name not in self.commands:
+                rows.append((name, click.utils.make_default_short_help(
+                    self.lazy_commands[name][1], limit)))
+            elif not self.commands[name].hidden:
+                rows.append((name, self.commands[name].get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 @click.group(cls=LazyGroup)
@@ -251,15 +265,24 @@ def elections_transition(election_id, target, force, reason):
 
 
 main.lazy_commands.update({
-    "voters": ".commands.voters:voters",
-    "credentials": ".commands.credentials:credentials",
-    "pb": ".commands.pb:pb",
-    "bench": ".commands.bench:bench",
-    "record": ".commands.record:record",
-    "verify": ".commands.record:verify",
-    "rehearse": ".commands.rehearse:rehearse",
-    "staff": ".commands.staff:staff",
-    "tokens": ".commands.tokens:tokens",
+    "voters": (".commands.voters:voters", "The voter roll of an election."),
+    "credentials": (".commands.credentials:credentials",
+                    "Voter credentials and invitation letters."),
+    "pb": (".commands.pb:pb", "Participatory-budgeting rules and pabulib files."),
+    "bench": (".commands.bench:bench",
+              "Measure the service's costly operations on this machine."),
+    "record": (".commands.record:record",
+               "The public election record: export, witness (co-sign) a head."),
+    "verify": (".commands.record:verify",
+               "Verify a record file from the file alone (exit 1 names the first failure)."),
+    "rehearse": (".commands.rehearse:rehearse",
+                 "Rehearse a complete election, through the HTTP API of a real server started "
+                 "for it, on the database of VOTING_DATABASE_URL; refuses a database holding "
+                 "other elections unless --fresh."),
+    "staff": (".commands.staff:staff", "Staff accounts: list, disable, enable, reset (lost "
+                                       "authenticator), unlock."),
+    "tokens": (".commands.tokens:tokens",
+               "API tokens for machine clients (other cycle steps, kiosks)."),
 })
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import lzma
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -64,20 +65,23 @@ def _lines(archive: zipfile.ZipFile, name: str):
 
 # What a damaged or hostile zip raises while its members are read: a bad CRC or header, a
 # corrupt deflate, bzip2 or lzma stream, a truncated member, an encrypted member, an
-# unknown compression method.
+# unknown compression method, offsets pointing before the file's start (ValueError,
+# struct.error, OverflowError).
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError,
-               NotImplementedError, RuntimeError)
+               NotImplementedError, RuntimeError, ValueError, struct.error, OverflowError)
 
 
 def read_record(path: Path) -> Record:
     """Parse the file; every line must be the canonical form of what it holds."""
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as error:
+    except _ZIP_ERRORS as error:
         raise RecordFormatError(f"not a record file: {error}") from None
     try:
         with archive:
             return _read(archive)
+    except RecordFormatError:
+        raise
     except _ZIP_ERRORS as error:
         raise RecordFormatError(f"damaged record file: {error}") from None
 
