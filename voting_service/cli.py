@@ -77,8 +77,8 @@ class LazyGroup(DomainAwareGroup):
         rows = []
         for name in names:
             if name in self.lazy_commands and name not in self.commands:
-                rows.append((name, click.utils.make_default_short_help(
-                    self.lazy_commands[name][1], limit)))
+                placeholder = click.Command(name, help=self.lazy_commands[name][1])
+                rows.append((name, placeholder.get_short_help_str(limit)))
             elif not self.commands[name].hidden:
                 rows.append((name, self.commands[name].get_short_help_str(limit)))
         with formatter.section("Commands"):
@@ -105,16 +105,27 @@ def init_db():
 
 
 @main.command("demo")
-def demo_command():
-    """Load the demo election and demo staff accounts (idempotent)."""
+@click.option("--online-url", default=None,
+              help="Voting address printed on the demo letters (default VOTING_PUBLIC_URL, "
+                   "in development http://127.0.0.1:8000/).")
+def demo_command(online_url):
+    """Load the demo election (roll, letters, open vote) and demo staff accounts
+    (idempotent)."""
+    from .config import ConfigError, mode, paths, public_url
+
+    if mode() == "production":  # demo accounts have published passwords
+        raise ConfigError("the demo is for development only: set VOTING_MODE=development")
     engine = make_engine(database_url(create=True))
     upgrade(engine)
     keys = key_dir(create=True)
     second_factor.key(keys, create=True)
-    with transaction(make_session_factory(engine)) as db:
-        created, logins = demo.load_demo(db, keys)
+    letters = paths().instance_dir / "demo-letters"
+    created, logins = demo.load_demo(make_session_factory(engine), keys, letters,
+                                     public_url(online_url))
     click.echo("Demo election " + ("created" if created else "already present")
                + f": {demo.DEMO_SLUG}")
+    click.echo(f"Invitation letters of the demo voters (PDF, with their codes): "
+               f"{letters.resolve()}")
     click.echo(demo.logins_text(logins))
 
 

@@ -126,6 +126,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     )
 
 
+def mode(env: dict[str, str] | None = None) -> str:
+    return _mode(dict(os.environ if env is None else env))
+
+
 def _mode(env: dict[str, str]) -> str:
     mode = env.get("VOTING_MODE", "production")
     if mode not in MODES:

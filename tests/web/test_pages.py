@@ -28,8 +28,8 @@ def test_healthz_reports_an_unmigrated_database(tmp_path):
 
 
 def test_landing_page_lists_published_elections_in_french(client, app_factory, tmp_path):
-    with transaction(app_factory) as db:
-        demo.load_demo(db, tmp_path / "keys")
+    demo.load_demo(app_factory, tmp_path / "keys", tmp_path / "letters",
+                   "http://127.0.0.1:8000/")
     page = client.get("/").get_data(as_text=True)
     assert '<html lang="fr">' in page
     assert "Budget participatif 2027" in page and "Vote en cours" in page
