@@ -199,3 +199,25 @@ def test_serve_refuses_an_empty_database(tmp_path):
                             text=True, capture_output=True, timeout=60)
     assert result.returncode == 2 and "no database at" in result.stderr
     assert not (tmp_path / "i").exists()
+
+
+def test_help_lists_lazy_groups_with_their_own_words_without_importing_them():
+    import click
+
+    # (A module the command line registered lazily is a _LazyModule until first used;
+    # reading any of its attributes would load it, so only its type is looked at.)
+    probe = ("import sys; from voting_service.cli import main; "
+             "main(['--help'], standalone_mode=False); "
+             "print(sorted(m for m in ('sqlalchemy', 'flask', 'reportlab', "
+             "'voting_service.domain.staff', 'voting_service.commands.rehearse', "
+             "'voting_service.commands.staff') if m in sys.modules and "
+             "type(sys.modules[m]).__name__ != '_LazyModule'))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=60, env=_clean_env())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+    ctx = click.Context(main)
+    for name, (_target, short_help) in main.lazy_commands.items():
+        command = main.get_command(ctx, name)
+        assert command.get_short_help_str(limit=300) == \
+            click.Command(name, help=short_help).get_short_help_str(limit=300), name
