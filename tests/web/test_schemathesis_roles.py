@@ -79,3 +79,14 @@ def test_every_role_gets_no_server_error(app, client, tokens, role):
     assert beyond, statuses
     if role == "officer":
         assert any(c not in (401, 403) for c in statuses["POST /api/v1/elections/{slug}/checkins"])
+
+
+@pytest.mark.parametrize("start", ["2147483647", "2147483648", "9" * 30])
+def test_board_paging_past_any_event_is_empty_not_a_500(app, client, start):
+    """Found by the walk above on PostgreSQL: a start beyond the 32-bit event numbers."""
+    _seed_open_election(app, app.extensions["voting"]["sessions"])
+    response = client.get(f"/api/v1/elections/bp-test-2027/board/events?start={start}")
+    assert response.status_code == 200
+    assert response.get_json()["events"] == [] and response.get_json()["height"] >= 3
+    first = client.get("/api/v1/elections/bp-test-2027/board/events?start=1&count=2")
+    assert [e["seq"] for e in first.get_json()["events"]] == [1, 2]
