@@ -132,9 +132,11 @@ def demo_command(online_url):
 @main.command("serve")
 @click.option("--bind", default="127.0.0.1:8000", show_default=True)
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="threads per worker (1: gunicorn's sync worker, no keep-alive)")
 @click.option("--show-demo-logins", is_flag=True,
               help="Print the demo staff logins once the server is ready (`make run`).")
-def serve(bind: str, workers: int, show_demo_logins: bool):
+def serve(bind: str, workers: int, threads: int, show_demo_logins: bool):
     """Serve the web application with gunicorn."""
     from .serve import check_ready, run
 
@@ -143,7 +145,7 @@ def serve(bind: str, workers: int, show_demo_logins: bool):
               f"API: http://{bind}/api/v1/openapi.json, health: http://{bind}/healthz)")
     if show_demo_logins:
         banner += "\n" + demo.logins_text([(u, r, p) for u, r, _n, p in demo.DEMO_STAFF])
-    run(bind, workers, banner)
+    run(bind, workers, threads, banner)
 
 
 @main.command("create-staff")

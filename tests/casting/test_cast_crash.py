@@ -1,5 +1,5 @@
-"""A cast whose transaction fails after its events were appended (here: signing the new
-head raises) leaves nothing behind: no event, no ballot index row, no register change, no
+"""A cast whose transaction fails after its events were appended (here: right after the
+events, index rows, signed head and tail were written, before the commit) leaves nothing behind: no event, no ballot index row, no register change, no
 signed head. The next cast is then accepted as if the failed one never happened, and the
 record verifies. On SQLite and PostgreSQL, through the domain and through the HTTP API."""
 
@@ -14,6 +14,7 @@ from voting_service.domain import elections
 from voting_service.domain import record as record_domain
 from voting_service.record.archive import read_record
 from voting_service.record.verify import verify_record
+from voting_service.store import appends
 from voting_service.store.db import transaction
 from voting_service.store.models import (BallotIndex, Participation, RecordEvent,
                                          SignedHeadRow, Voter)
@@ -37,15 +38,18 @@ def _snapshot(factory, slug):
 
 
 def _crash_after_append(monkeypatch, expected_type, appended):
-    """Make signing the head fail, after checking that the ballots were appended in the
-    same transaction (so the failure really is mid-write)."""
-    def boom(session, election, key_dir):
-        seq, _ = record_domain.last(session, election.id)
-        last = next(record_domain.events(session, election.id, seq, seq))
+    """Make the transaction fail right after the writes, after checking that the ballots
+    were appended in it (so the failure really is mid-write)."""
+    write = appends.write
+
+    def boom(session, election_id, *args, **kwargs):
+        write(session, election_id, *args, **kwargs)
+        seq, _ = record_domain.last(session, election_id)
+        last = next(record_domain.events(session, election_id, seq, seq))
         assert last.type == expected_type
         appended.append(seq)
         raise Crash("the disk went away")
-    monkeypatch.setattr(record_domain, "sign_current_head", boom)
+    monkeypatch.setattr(appends, "write", boom)
 
 
 def _verify(factory, slug, path):

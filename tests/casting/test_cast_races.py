@@ -64,8 +64,7 @@ def _online(racing, vote, ctx):
     def attempt(ballot_list):
         try:
             with transaction(racing) as db:
-                election = elections.get_election(db, vote.slug)
-                receipt = casting.commit_online(db, election, ctx, ballot_list, vote.key_dir)
+                receipt = casting.commit_online(db, ctx, ballot_list, vote.key_dir)
             return ("accepted", receipt)
         except casting.ReplayedCast as twin:  # as the web layer answers it
             return ("accepted", twin.receipt)

@@ -166,7 +166,7 @@ def _voter_ctx(db, election, vote: OpenElection, number: str) -> casting.VoterCo
     device = vote.voters[number]
     voter = db.query(Voter).filter_by(election_id=election.id, voter_number=number).one()
     questions = tuple(sorted(vote.credential_questions[device.public]))
-    return casting.VoterContext(election.id, election.slug, voter.id, device.public,
+    return casting.VoterContext(casting.CastElection.of(election), voter.id, device.public,
                                 questions, casting.crypto_context(election))
 
 
@@ -185,11 +185,14 @@ def cast_online(factory, vote: OpenElection, number: str, choices: dict, key_dir
     ballot_list = [vote.online_ballot(device, q, c, seq=seq,
                                       prev=(prev or {}).get(q, ballots.ZERO_TRACKER))
                    for q, c in choices.items()]
-    with transaction(factory) as db:
-        election = elections.get_election(db, vote.slug)
-        ctx = _voter_ctx(db, election, vote, number)
-        casting.check_online(ballot_list, ctx)
-        return casting.commit_online(db, election, ctx, ballot_list, key_dir)
+    try:
+        with transaction(factory) as db:
+            election = elections.get_election(db, vote.slug)
+            ctx = _voter_ctx(db, election, vote, number)
+            casting.check_online(ballot_list, ctx)
+            return casting.commit_online(db, ctx, ballot_list, key_dir)
+    except casting.ReplayedCast as twin:   # rolled back; as the web layer answers it
+        return twin.receipt
 
 
 def kiosk_ballots(vote: OpenElection, device: VoterDevice, checkin_hash: bytes, choices: dict,

@@ -110,7 +110,8 @@ def test_voter_login_over_http(client, tokens, slug, app_factory):
         assert slowed.status_code == 429
         assert slowed.get_json()["error"]["code"] == "too_many_attempts"
         waits.append(int(slowed.headers["Retry-After"]))
-    assert waits[0] == waits[1] and 0 < waits[0] <= 16
+    # The same delay for both (the clock may tick a second between the two answers).
+    assert abs(waits[0] - waits[1]) <= 1 and 0 < min(waits) and max(waits) <= 16
     # The junk from 10.0.0.1 does not stop the voter logging in from elsewhere.
     assert _login(client, slug, address="192.0.2.10").status_code == 201
     assert client.post(f"/api/v1/elections/{slug}/voters/V001/unlock",

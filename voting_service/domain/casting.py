@@ -22,11 +22,10 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..crypto import ballot as ballots
@@ -39,7 +38,7 @@ from ..store.models import BallotIndex, Credential, Election, Kiosk, Participati
     SignedHeadRow, SpoiledBallot, Voter, VoterSession
 from ..store.types import utcnow
 from . import record, register, voter_auth
-from .errors import Conflict, InvalidInput, Unauthenticated
+from .errors import Conflict, InvalidInput, NotFound, Unauthenticated
 
 MAX_BALLOTS = 16
 
@@ -51,8 +50,7 @@ class CryptoContext:
     key: ElectionKey
 
 
-@lru_cache(maxsize=8)
-def _crypto_context(manifest_canonical: str, fingerprint: str, key_json: str) -> CryptoContext:
+def _build_crypto(manifest_canonical: str, fingerprint: str, key_json: str) -> CryptoContext:
     import json
 
     manifest = json.loads(manifest_canonical)
@@ -60,47 +58,109 @@ def _crypto_context(manifest_canonical: str, fingerprint: str, key_json: str) ->
                          ElectionKey.from_json(json.loads(key_json)))
 
 
+# Per process, by (election id, fingerprint). The fingerprint fixes the manifest, and the
+# election key is set once and never replaced (elections.set_election_key), so an entry can
+# never go stale; the hot path thus reads neither the manifest nor the key.
+_CRYPTO: dict[tuple[int, str], CryptoContext] = {}
+
+
+def _cached_crypto(session: Session, election_id: int, fingerprint: str) -> CryptoContext:
+    found = _CRYPTO.get((election_id, fingerprint))
+    if found is None:
+        row = session.execute(select(Election.manifest_canonical, Election.election_key)
+                              .where(Election.id == election_id)).one()
+        found = _build_crypto(row.manifest_canonical, fingerprint, row.election_key)
+        if len(_CRYPTO) >= 16:
+            _CRYPTO.clear()
+        _CRYPTO[(election_id, fingerprint)] = found
+    return found
+
+
 def crypto_context(election: Election) -> CryptoContext:
     if election.election_key is None or election.fingerprint is None:
         raise Conflict("this election has no election key yet", "voting_closed")
-    return _crypto_context(election.manifest_canonical, election.fingerprint,
-                           election.election_key)
+    found = _CRYPTO.get((election.id, election.fingerprint))
+    if found is None:
+        found = _build_crypto(election.manifest_canonical, election.fingerprint,
+                              election.election_key)
+    return found
 
 
-def _require_open(election: Election, now: datetime) -> None:
+def _require_open(election, now: datetime) -> None:
     if election.status != "open" or not election.starts_at <= now < election.ends_at:
         raise Conflict("voting is not open for this election", "voting_closed")
 
 
 @dataclass(frozen=True)
-class VoterContext:
-    election_id: int
+class CastElection:
+    """What casting needs of the election row, read without the ORM (the hot path)."""
+
+    id: int
     slug: str
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    fingerprint: str | None
+    service_key: str | None
+
+    @classmethod
+    def of(cls, election: Election) -> CastElection:
+        return cls(election.id, election.slug, election.status, election.starts_at,
+                   election.ends_at, election.fingerprint, election.service_key)
+
+
+@dataclass(frozen=True)
+class VoterContext:
+    election: CastElection
     voter_id: int
     credential: str
     questions: tuple[str, ...]
     crypto: CryptoContext
 
+    @property
+    def election_id(self) -> int:
+        return self.election.id
 
-def voter_context(session: Session, election: Election, session_token: str) -> VoterContext:
-    """The voter behind a session token and their active credential, in one query."""
-    row = session.execute(
-        select(VoterSession.voter_id, VoterSession.expires_at, Credential.public_key,
-               Credential.questions)
-        .join(Voter, Voter.id == VoterSession.voter_id)
-        .outerjoin(Credential, (Credential.voter_id == Voter.id)
-                   & (Credential.status == "active"))
-        .where(VoterSession.token_hash == voter_auth.session_digest(session_token),
-               Voter.election_id == election.id)).first()
+
+_E, _S, _V, _C = (Election.__table__, VoterSession.__table__, Voter.__table__,
+                  Credential.__table__)
+
+# One statement for the election, the session's voter and their active credential: a
+# session of another election finds no voter (the join names the election).
+_VOTER_CONTEXT = (
+    select(_E.c.id, _E.c.slug, _E.c.status, _E.c.starts_at, _E.c.ends_at, _E.c.fingerprint,
+           _E.c.service_key, _E.c.election_key.is_not(None).label("has_key"),
+           _V.c.id.label("voter_id"), _S.c.expires_at, _C.c.public_key, _C.c.questions)
+    .select_from(
+        _E.outerjoin(_S, _S.c.token_hash == bindparam("token"))
+        .outerjoin(_V, (_V.c.id == _S.c.voter_id) & (_V.c.election_id == _E.c.id))
+        .outerjoin(_C, (_C.c.voter_id == _V.c.id) & (_C.c.status == "active")))
+    .where(_E.c.slug == bindparam("slug")))
+
+
+def voter_context(session: Session, slug: Any, session_token: str) -> VoterContext:
+    """The election, the voter behind a session token and their active credential."""
+    from .elections import SLUG_RE
+
+    if not isinstance(slug, str) or not SLUG_RE.fullmatch(slug):
+        raise NotFound(f"no election {str(slug)[:70]!r}", "election_not_found")
+    row = session.execute(_VOTER_CONTEXT, {
+        "slug": slug, "token": voter_auth.session_digest(session_token)}).first()
+    if row is None:
+        raise NotFound(f"no election {slug!r}", "election_not_found")
+    election = CastElection(row.id, row.slug, row.status, row.starts_at, row.ends_at,
+                            row.fingerprint, row.service_key)
     now = utcnow()
-    if row is None or row.expires_at <= now:
+    if row.voter_id is None or row.expires_at <= now:
         raise Unauthenticated("log in with your voter number and letter code first",
                               "voter_session_required")
     _require_open(election, now)
     if row.public_key is None:
         raise Conflict("this voter has no active credential", "no_credential")
-    return VoterContext(election.id, election.slug, row.voter_id, row.public_key,
-                        tuple(sorted(row.questions)), crypto_context(election))
+    if not row.has_key or row.fingerprint is None:
+        raise Conflict("this election has no election key yet", "voting_closed")
+    return VoterContext(election, row.voter_id, row.public_key, tuple(sorted(row.questions)),
+                        _cached_crypto(session, row.id, row.fingerprint))
 
 
 # --- reading and checking ballots (no transaction) -----------------------------------------
@@ -209,41 +269,51 @@ def _refuse_cast(session: Session, election_id: int, trackers: dict[str, str],
         raise Conflict("this ballot was already cast by another request", "ballot_replayed")
 
 
-def _refuse_spoiled(session: Session, election_id: int, trackers: dict[str, str],
-                    digests: dict[str, str]) -> None:
-    """Under the election's lock, which spoiling takes too: a ballot and its challenge can
-    never both be recorded."""
-    if session.execute(select(SpoiledBallot.id).where(
-            SpoiledBallot.election_id == election_id,
-            SpoiledBallot.tracker.in_(list(trackers.values()))
-            | SpoiledBallot.ciphertexts.in_(list(digests.values()))).limit(1)).first():
-        raise Conflict("this ballot's encryption was checked (spoiled): it can never be "
-                       "cast; encrypt your choices again", "ballot_spoiled")
+_B = BallotIndex.__table__
+
+# The chain rule, duplicates and retries in one query: this credential's online ballots,
+# any ballot with one of this request's trackers or ciphertexts, and the ballots a previous
+# identical request cast.
+_CHAIN = select(_B.c.question, _B.c.seq, _B.c.tracker, _B.c.credential, _B.c.channel,
+                _B.c.ciphertexts, _B.c.request_digest).where(
+    _B.c.election_id == bindparam("election"),
+    ((_B.c.credential == bindparam("credential")) & (_B.c.channel == "online"))
+    | _B.c.tracker.in_(bindparam("trackers", expanding=True))
+    | _B.c.ciphertexts.in_(bindparam("digests", expanding=True))
+    | (_B.c.request_digest == bindparam("request")))
+
+def _spoiled_error() -> Conflict:
+    return Conflict("this ballot's encryption was checked (spoiled): it can never be cast; "
+                    "encrypt your choices again", "ballot_spoiled")
 
 
-def _store_ballots(session: Session, election_id: int, ballot_list: list[ballots.Ballot],
+def _store_ballots(session: Session, election, ballot_list: list[ballots.Ballot],
                    trackers: dict[str, str], digests: dict[str, str], request: str,
-                   kiosk: str | None) -> dict[str, int]:
+                   kiosk: str | None, key_dir: Path) -> tuple[dict[str, int], SignedHead]:
     """Take the election's lock (the state is checked again under it), append the ballot
-    events and index them. Everything else was decided before the lock, so the locked part
-    is this and the commit."""
-    tail = record.lock(session, election_id)
+    events, index them and sign the new head. Everything else was decided before the lock,
+    so the locked part is this and the commit."""
+    tail = record.lock(session, election.id)
     if tail.status != "open" or not tail.starts_at <= utcnow() < tail.ends_at:
         raise Conflict("voting is not open for this election", "voting_closed")
-    _refuse_spoiled(session, election_id, trackers, digests)
     ordered = sorted(ballot_list, key=lambda b: b.question)
-    events = record.append_many(session, election_id, [
-        ("ballot", {"ballot": b.to_json(), "tracker": trackers[b.question], "kiosk": kiosk})
-        for b in ordered])
-    positions = {}
-    for ballot, event in zip(ordered, events):
-        session.add(BallotIndex(election_id=election_id, tracker=trackers[ballot.question],
-                                credential=ballot.credential.hex(), question=ballot.question,
-                                channel=ballot.channel, seq=ballot.seq,
-                                ciphertexts=digests[ballot.question], event_seq=event.seq,
-                                request_digest=request))
-        positions[ballot.question] = event.seq
-    return positions
+
+    def index(events):
+        return [{"tracker": trackers[b.question], "credential": b.credential.hex(),
+                 "question": b.question, "channel": b.channel, "seq": b.seq,
+                 "ciphertexts": digests[b.question], "event_seq": event.seq,
+                 "request_digest": request} for b, event in zip(ordered, events)]
+
+    try:
+        # Spoiling takes the election's lock too: a ballot and its challenge can never
+        # both be recorded.
+        events, head = record.append_signed(session, election, [
+            ("ballot", {"ballot": b.to_json(), "tracker": trackers[b.question],
+                        "kiosk": kiosk}) for b in ordered], key_dir, index,
+            unless_spoiled=(list(trackers.values()), list(digests.values())))
+    except record.Spoiled:
+        raise _spoiled_error() from None
+    return {b.question: event.seq for b, event in zip(ordered, events)}, head
 
 
 def _fingerprints(crypto: CryptoContext, ballot_list: list[ballots.Ballot]
@@ -253,60 +323,58 @@ def _fingerprints(crypto: CryptoContext, ballot_list: list[ballots.Ballot]
 
 
 class ReplayedCast(Exception):
-    """The same request was committed meanwhile by a concurrent twin: roll this one back and
-    answer with the twin's receipt."""
+    """The same request was committed already (a retry, or a concurrent twin that won):
+    roll this transaction back and answer with that request's receipt."""
 
     def __init__(self, receipt: Receipt):
         super().__init__("replayed")
         self.receipt = receipt
 
 
-def commit_online(session: Session, election: Election, ctx: VoterContext,
-                  ballot_list: list[ballots.Ballot], key_dir: Path) -> Receipt:
-    """The election lock is taken last (``_store_ballots``): the register update locks the
-    voter's row first, which orders this voter's casts, and the chain, replay and spoiled
-    checks run before the election-wide lock. Raises ReplayedCast when a twin request
-    committed while this one waited."""
+def commit_online(session: Session, ctx: VoterContext, ballot_list: list[ballots.Ballot],
+                  key_dir: Path) -> Receipt:
+    """The register update locks the voter's row first, which orders this voter's casts;
+    the chain, replay and duplicate checks then see every earlier cast of this voter, and
+    the election lock is taken last (``_store_ballots``). Raises ReplayedCast when the same
+    request was already committed: the caller rolls back (undoing the register update)."""
+    election = ctx.election
     digest = request_digest(ballot_list)
-    replay = _existing_receipt(session, election, digest)
-    if replay is not None:
-        return replay
     now = utcnow()
     _require_open(election, now)
-    register.record_online_ballot(session, election, ctx.voter_id, now)
+    try:
+        register.record_online_ballot(session, election, ctx.voter_id, now)
+    except Conflict:
+        replay = _existing_receipt(session, election, digest)
+        if replay is not None:   # a retry after the voter checked in: its receipt stands
+            raise ReplayedCast(replay)
+        raise
     trackers, digests = _fingerprints(ctx.crypto, ballot_list)
-    # One query for the chain rule and the duplicates: this credential's online ballots,
-    # and any ballot with one of this request's trackers or ciphertexts.
     last: dict[str, tuple[int, str]] = {}
-    duplicate = False
-    for row in session.execute(
-            select(BallotIndex.question, BallotIndex.seq, BallotIndex.tracker,
-                   BallotIndex.credential, BallotIndex.channel, BallotIndex.ciphertexts)
-            .where(BallotIndex.election_id == election.id,
-                   ((BallotIndex.credential == ctx.credential)
-                    & (BallotIndex.channel == "online"))
-                   | BallotIndex.tracker.in_(list(trackers.values()))
-                   | BallotIndex.ciphertexts.in_(list(digests.values())))):
-        if row.tracker in trackers.values() or row.ciphertexts in digests.values():
+    duplicate = replayed = False
+    tracker_set, digest_set = set(trackers.values()), set(digests.values())
+    for row in session.execute(_CHAIN, {
+            "election": election.id, "credential": ctx.credential,
+            "trackers": list(tracker_set), "digests": list(digest_set), "request": digest}):
+        if row.request_digest == digest:
+            replayed = True
+        elif row.tracker in tracker_set or row.ciphertexts in digest_set:
             duplicate = True
         if row.credential == ctx.credential and row.channel == "online" and \
                 row.seq > last.get(row.question, (0, ""))[0]:
             last[row.question] = (row.seq, row.tracker)
+    if replayed:
+        raise ReplayedCast(_existing_receipt(session, election, digest))
     for ballot in ballot_list:
         seq, tracker = last.get(ballot.question, (0, ballots.ZERO_TRACKER.hex()))
         if ballot.seq != seq + 1 or not hmac.compare_digest(ballot.prev.hex(), tracker):
-            replay = _existing_receipt(session, election, digest)
-            if replay is not None:
-                raise ReplayedCast(replay)
             raise Conflict(f"question {ballot.question!r}: this ballot is not the successor "
                            f"of your last ballot (expected seq {seq + 1}); an older ballot "
                            "cannot be cast again", "ballot_out_of_order",
                            {"question": ballot.question, "seq": seq + 1, "prev": tracker})
     if duplicate:
         raise Conflict("this ballot was already cast by another request", "ballot_replayed")
-    positions = _store_ballots(session, election.id, ballot_list, trackers, digests, digest,
-                               None)
-    head = record.sign_current_head(session, election, key_dir)
+    positions, head = _store_ballots(session, election, ballot_list, trackers, digests,
+                                     digest, None, key_dir)
     return Receipt(election.slug, trackers, positions, head)
 
 
@@ -376,9 +444,8 @@ def commit_kiosk(session: Session, election: Election, ctx: KioskContext,
     register.record_in_person_ballot(session, election, row.voter_id, point_key, now)
     trackers, digests = _fingerprints(ctx.crypto, ballot_list)
     _refuse_cast(session, election.id, trackers, digests)
-    positions = _store_ballots(session, election.id, ballot_list, trackers, digests, digest,
-                               ctx.kiosk)
-    head = record.sign_current_head(session, election, key_dir)
+    positions, head = _store_ballots(session, election, ballot_list, trackers, digests,
+                                     digest, ctx.kiosk, key_dir)
     return Receipt(election.slug, trackers, positions, head)
 
 

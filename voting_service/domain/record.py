@@ -14,18 +14,19 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from functools import lru_cache
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from ..record.archive import write_record
 from ..record.events import GENESIS, Event, make_event, parse_event
 from ..record.heads import SignedHead, head_signature_valid, sign_head
+from ..store import appends
 from ..store.models import Election, RecordEvent, SignedHeadRow
 from ..store.types import utcnow
 from . import keystore
@@ -54,17 +55,25 @@ def _tail_key(election_id: int) -> tuple[str, int]:
     return ("record_tail", election_id)
 
 
+_E = Election.__table__
+_LOCK = (select(_E.c.record_height, _E.c.record_head, _E.c.status, _E.c.starts_at,
+                _E.c.ends_at).where(_E.c.id == bindparam("election_id")).with_for_update())
+
+
 def lock(session: Session, election_id: int) -> _Tail:
     """Take the election row's lock (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the
     database lock) and read the record's tail kept on that row, in one statement."""
     tail = session.info.get(_tail_key(election_id))
     if tail is None:
-        row = session.execute(select(Election.record_height, Election.record_head,
-                                     Election.status, Election.starts_at, Election.ends_at)
-                              .where(Election.id == election_id).with_for_update()).one()
-        tail = _Tail(row.record_height, bytes.fromhex(row.record_head), row.status,
-                     row.starts_at, row.ends_at)
-        session.info[_tail_key(election_id)] = tail
+        tail = _keep_tail(session, election_id,
+                          session.execute(_LOCK, {"election_id": election_id}).one())
+    return tail
+
+
+def _keep_tail(session: Session, election_id: int, row) -> _Tail:
+    tail = _Tail(row.record_height, bytes.fromhex(row.record_head), row.status,
+                 row.starts_at, row.ends_at)
+    session.info[_tail_key(election_id)] = tail
     return tail
 
 
@@ -85,22 +94,47 @@ def append(session: Session, election_id: int, type_: str, body: dict[str, Any])
 
 def append_many(session: Session, election_id: int,
                 items: list[tuple[str, dict[str, Any]]]) -> list[Event]:
-    """Append events in order, moving the tail kept on the election row once. The events
-    are inserted in one batch when the session flushes (the hot casting path counts its
-    round trips: they are made under the election's lock)."""
+    """Append events in order, moving the tail kept on the election row once."""
     tail = lock(session, election_id)
+    appended, rows = _chain(tail, items)
+    appends.write(session, election_id, rows, tail.height, tail.head.hex())
+    return appended
+
+
+class Spoiled(Exception):
+    """``append_signed`` found a spoiled ballot among those it was to append."""
+
+
+def append_signed(session: Session, election, items: list[tuple[str, dict[str, Any]]],
+                  key_dir: Path, index: Callable[[list[Event]], list[dict[str, Any]]],
+                  unless_spoiled: tuple[list[str], list[str]]) -> tuple[list[Event], SignedHead]:
+    """``append_many`` then ``sign_current_head``, with the rows ``index`` gives for the new
+    events (the ballot index), written together (one round trip on PostgreSQL) unless a
+    ballot was spoiled (``unless_spoiled``: trackers and ciphertext digests), which raises
+    Spoiled: the caller rolls back. The casting path, under the election's lock."""
+    tail = lock(session, election.id)
+    before = (tail.height, tail.head)
+    appended, rows = _chain(tail, items)
+    head = _sign(election, key_dir, tail.height, tail.head)
+    if not appends.write(session, election.id, rows, tail.height, tail.head.hex(),
+                         ballots=index(appended), head_line=_head_line(head),
+                         unless_spoiled=unless_spoiled):
+        tail.height, tail.head = before
+        raise Spoiled()
+    return appended, head
+
+
+def _chain(tail: _Tail, items: list[tuple[str, dict[str, Any]]]
+           ) -> tuple[list[Event], list[dict[str, Any]]]:
     at = now_text()
-    appended = []
+    appended, rows = [], []
     for type_, body in items:
         event = make_event(tail.height + 1, tail.head, type_, at, body)
-        session.add(RecordEvent(election_id=election_id, seq=event.seq,
-                                prev_hash=tail.head.hex(), hash=event.hash.hex(), type=type_,
-                                line=event.line().decode()))
+        rows.append({"seq": event.seq, "prev_hash": tail.head.hex(), "hash": event.hash.hex(),
+                     "type": type_, "line": event.line().decode()})
         tail.height, tail.head = event.seq, event.hash
         appended.append(event)
-    session.execute(update(Election).where(Election.id == election_id)
-                    .values(record_height=tail.height, record_head=tail.head.hex()))
-    return appended
+    return appended, rows
 
 
 def events(session: Session, election_id: int, start: int = 1, stop: int | None = None
@@ -139,19 +173,30 @@ def service_public_key(key_dir: Path, create: bool = False) -> bytes:
                                                                    PublicFormat.Raw)
 
 
-def sign_current_head(session: Session, election: Election, key_dir: Path) -> SignedHead:
+def sign_current_head(session: Session, election, key_dir: Path) -> SignedHead:
     """Sign the head as it stands in this transaction and keep the signature."""
-    key = _private_key(key_dir)
     height, head_hash = last(session, election.id)
-    head = sign_head(key, bytes.fromhex(election.fingerprint), height, head_hash, now_text())
+    head = _sign(election, key_dir, height, head_hash)
+    session.execute(_INSERT_HEAD, {"election_id": election.id, "height": height,
+                                   "witness": False, "line": _head_line(head)})
+    return head
+
+
+_INSERT_HEAD = insert(SignedHeadRow.__table__)
+
+
+def _sign(election, key_dir: Path, height: int, head_hash: bytes) -> SignedHead:
+    head = sign_head(_private_key(key_dir), bytes.fromhex(election.fingerprint), height,
+                     head_hash, now_text())
     if head.key.hex() != election.service_key:
         raise keystore.KeyUnavailable("the record signing key is not the one this election's "
                                       "manifest names: ask the IT direction to check the key "
                                       "folder")
-    session.add(SignedHeadRow(election_id=election.id, height=height, witness=False,
-                              line=json.dumps(head.to_json(), sort_keys=True)))
-    session.flush()
     return head
+
+
+def _head_line(head: SignedHead) -> str:
+    return json.dumps(head.to_json(), sort_keys=True)
 
 
 def latest_head(session: Session, election: Election) -> SignedHead | None:

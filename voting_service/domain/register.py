@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
 from ..store.models import Election, Participation, PollingPoint, Voter
@@ -85,6 +85,19 @@ def _eligible_voter(session: Session, election: Election, voter_id: int) -> Vote
     return voter
 
 
+_P, _VT = Participation.__table__, Voter.__table__
+# Built once, on the tables (not the ORM entities): the ORM's bulk UPDATE would also try to
+# synchronise the session's objects, which the hot path does not hold.
+_ONLINE_BALLOT = (
+    update(_P)
+    .where(_P.c.voter_id == bindparam("voter"), _P.c.state.in_(("none", "online")),
+           exists().where(_VT.c.id == bindparam("voter"),
+                          _VT.c.election_id == bindparam("election"), _VT.c.eligible))
+    .values(state="online", online_ballots=_P.c.online_ballots + 1,
+            last_online_at=bindparam("now"))
+    .returning(_P.c.online_ballots))
+
+
 def record_online_ballot(session: Session, election: Election, voter_id: int,
                          now: datetime | None = None) -> int:
     """Count one more online ballot (the newest replaces the earlier ones).
@@ -93,15 +106,8 @@ def record_online_ballot(session: Session, election: Election, voter_id: int,
     _require_open(election, now)
     # Eligibility is part of the one conditional UPDATE (a cast is the hot path); the
     # precise reason is looked up only when it refuses.
-    result = session.execute(
-        update(Participation)
-        .where(Participation.voter_id == voter_id,
-               Participation.state.in_(("none", "online")),
-               exists().where(Voter.id == voter_id, Voter.election_id == election.id,
-                              Voter.eligible))
-        .values(state="online", online_ballots=Participation.online_ballots + 1,
-                last_online_at=now)
-        .returning(Participation.online_ballots))
+    result = session.execute(_ONLINE_BALLOT, {"voter": voter_id, "election": election.id,
+                                              "now": now})
     count = result.scalar_one_or_none()
     if count is None:
         _eligible_voter(session, election, voter_id)

@@ -50,6 +50,48 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def transactions_lock_database(engine: Engine) -> bool:
+    """SQLite: every transaction here holds the database lock (BEGIN IMMEDIATE)."""
+    return engine.dialect.name == "sqlite"
+
+
+class Phases:
+    """Units of work of one request on one connection (one checkout, one liveness ping).
+
+    On PostgreSQL they share one transaction: fewer round trips, and a plain read holds no
+    lock there, so the costly checks between the units block nobody. On SQLite, where every
+    transaction holds the database lock, each unit is its own transaction and the checks
+    between them run unlocked."""
+
+    def __init__(self, session: Session, shared: bool):
+        self.session = session
+        self.shared = shared
+
+    @contextmanager
+    def unit(self) -> Iterator[Session]:
+        if self.shared:
+            yield self.session
+        else:
+            with self.session.begin():
+                yield self.session
+
+
+@contextmanager
+def phases(engine: Engine) -> Iterator[Phases]:
+    """Commits the shared transaction at the end (on success only): an answer that
+    depends on the commit must be given after this block."""
+    with engine.connect() as connection:
+        session = Session(bind=connection, expire_on_commit=False)
+        try:
+            if transactions_lock_database(engine):
+                yield Phases(session, shared=False)
+            else:
+                with session.begin():
+                    yield Phases(session, shared=True)
+        finally:
+            session.close()
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 

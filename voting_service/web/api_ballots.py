@@ -15,7 +15,7 @@ from .api import bp, json_body
 from .auth import VOTER_SESSION, public
 from . import openapi as o
 from .openapi import operation
-from .db import settings, unit_of_work
+from .db import request_phases, settings, unit_of_work
 
 
 def voter_session_token() -> str:
@@ -42,17 +42,17 @@ def cast_ballots(slug: str):
     """The voter's ballots for all their questions, all or nothing."""
     token = voter_session_token()
     body = json_body()
-    with unit_of_work() as db:
-        # Read once: the election's state is checked again under its lock at commit.
-        election = elections.get_election(db, slug, full=False)
-        ctx = casting.voter_context(db, election, token)
-    ballot_list = casting.read_request(body, ctx.crypto)
-    casting.check_online(ballot_list, ctx)
     try:
-        with unit_of_work() as db:
-            receipt = casting.commit_online(db, election, ctx, ballot_list,
-                                            settings().key_dir)
-    except casting.ReplayedCast as twin:  # rolled back: the twin request's receipt
+        with request_phases() as units:
+            with units.unit() as db:
+                # Read once: the election's state is checked again under its lock.
+                ctx = casting.voter_context(db, slug, token)
+            ballot_list = casting.read_request(body, ctx.crypto)
+            casting.check_online(ballot_list, ctx)
+            with units.unit() as db:
+                receipt = casting.commit_online(db, ctx, ballot_list, settings().key_dir)
+        # Here the receipt's transaction is committed.
+    except casting.ReplayedCast as twin:  # rolled back: the earlier request's receipt
         receipt = twin.receipt
     return jsonify(receipt.to_json()), 200 if receipt.replayed else 201
 
@@ -90,7 +90,7 @@ def spoil_ballot(slug: str):
     token = voter_session_token()
     body = json_body()
     with unit_of_work() as db:
-        ctx = casting.voter_context(db, elections.get_election(db, slug, full=False), token)
+        ctx = casting.voter_context(db, slug, token)
     ballot, opening = casting.read_spoil_request(body, ctx.crypto)
     if ballot.credential.hex() != ctx.credential or ballot.checkin is not None:
         raise InvalidInput("the ballot is not for your credential", "wrong_credential")

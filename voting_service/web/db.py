@@ -8,7 +8,7 @@ from typing import Iterator
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from ..store.db import transaction
+from ..store.db import Phases, phases, transaction
 
 
 def settings():
@@ -19,3 +19,10 @@ def settings():
 def unit_of_work() -> Iterator[Session]:
     with transaction(current_app.extensions["voting"]["sessions"]) as session:
         yield session
+
+
+@contextmanager
+def request_phases() -> Iterator[Phases]:
+    """Several units of work on one connection (store.db.Phases)."""
+    with phases(current_app.extensions["voting"]["engine"]) as units:
+        yield units
