@@ -13,15 +13,15 @@ import pytest
 from voting_service.rehearsal.server import LocalServer
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@pytest.fixture(scope="module", params=["4", "1"], ids=["threaded", "sync"])
+def server(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("limits")
     env = {k: v for k, v in os.environ.items() if not k.startswith("VOTING_")}
     env.update(VOTING_MODE="development", VOTING_INSTANCE_DIR=str(tmp / "instance"),
                VOTING_KEY_DIR=str(tmp / "keys"), VOTING_LOG_FORMAT="text")
     subprocess.run([sys.executable, "-m", "voting_service.cli", "init-db"], env=env,
                    check=True, capture_output=True, timeout=120)
-    with LocalServer(workers=1, env=env) as running:
+    with LocalServer(workers=1, env=env, extra_args=("--threads", request.param)) as running:
         yield running
 
 
