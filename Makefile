@@ -17,9 +17,11 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
+# BIND=host:port changes the address; the demo staff logins are printed last, once the
+# server is ready.
 run: $(STAMP)
-	VOTING_MODE=development $(BIN)/voting-service demo
-	VOTING_MODE=development $(BIN)/voting-service serve --bind $(BIND)
+	VOTING_MODE=development $(BIN)/voting-service demo --online-url http://$(BIND)/
+	VOTING_MODE=development $(BIN)/voting-service serve --bind $(BIND) --show-demo-logins
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

@@ -103,6 +103,9 @@ def app(db_url, tmp_path):
         "VOTING_INSTANCE_DIR": str(tmp_path / "instance"),
         "VOTING_KEY_DIR": str(tmp_path / "keys"),
     })
+    from voting_service.domain import second_factor
+
+    second_factor.key(tmp_path / "keys", create=True)  # as `init-db` makes it
     yield app
     app.extensions["voting"]["engine"].dispose()
 

@@ -33,9 +33,26 @@ def test_every_command_has_help(cli):
         assert "Usage:" in cli(*args)
 
 
-def test_demo_is_idempotent(cli):
+def test_demo_is_idempotent(cli, tmp_path, monkeypatch, db_url):
+    monkeypatch.setenv("VOTING_INSTANCE_DIR", str(tmp_path / "instance"))
+    monkeypatch.setenv("VOTING_KEY_DIR", str(tmp_path / "keys"))
+    assert "development only" in cli("demo", code=2)   # never in production mode
+    monkeypatch.setenv("VOTING_MODE", "development")
     first = cli("demo")
     assert "created" in first and "demo-admin-2027" in first
+    # A newcomer can try the voter journeys: the roll is in, letters are printed, the vote
+    # is open (the voter too young to vote gets no letter).
+    letters = sorted((tmp_path / "instance" / "demo-letters").glob("*.pdf"))
+    assert letters and str((tmp_path / "instance" / "demo-letters").resolve()) in first
+    from voting_service.domain import credentials
+    from voting_service.store.db import make_engine, make_session_factory, transaction
+    from voting_service.store.models import Credential, Voter
+
+    factory = make_session_factory(make_engine(db_url))
+    with transaction(factory) as db:
+        assert db.query(Voter).count() == 12
+        assert db.query(Credential).filter_by(status="active").count() == 11
+    assert credentials.count_pending(factory, "val-sur-loirette-2027") == 0
     assert "already present" in cli("demo")
     rows = json.loads(cli("elections", "list", "--json"))
     assert rows == [{"id": "val-sur-loirette-2027", "title": "Budget participatif 2027",

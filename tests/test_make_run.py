@@ -55,6 +55,9 @@ def _run_once(instance: Path) -> str:
             os.killpg(process.pid, signal.SIGKILL)
             output, _ = process.communicate()
         assert "demo-admin-2027" in output and "Serving on" in output, output
+        # The logins come last, after gunicorn's own start-up lines (not buried under them).
+        assert output.rindex("demo-admin-2027") > output.rindex("Booting worker"), output
+        assert output.rindex("Serving on") > output.rindex("Listening at"), output
 
 
 def test_make_run_twice(tmp_path):

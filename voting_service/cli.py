@@ -45,6 +45,7 @@ audit = _lazy_module("voting_service.domain.audit")
 demo = _lazy_module("voting_service.domain.demo")
 elections = _lazy_module("voting_service.domain.elections")
 staff_domain = _lazy_module("voting_service.domain.staff")
+second_factor = _lazy_module("voting_service.domain.second_factor")
 make_engine = _deferred("voting_service.store.db", "make_engine")
 make_session_factory = _deferred("voting_service.store.db", "make_session_factory")
 transaction = _deferred("voting_service.store.db", "transaction")
@@ -52,22 +53,36 @@ upgrade = _deferred("voting_service.store.migrate", "upgrade")
 
 
 class LazyGroup(DomainAwareGroup):
-    """A group whose ``lazy_commands`` (name -> "module:attribute") are imported only when
-    invoked, or listed in the help."""
+    """A group whose ``lazy_commands`` (name -> ("module:attribute", short help)) are
+    imported only when invoked. `--help` lists them from the short help kept here, so it
+    imports none of them (a test checks these texts against the commands' own)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.lazy_commands: dict[str, str] = {}
+        self.lazy_commands: dict[str, tuple[str, str]] = {}
 
     def list_commands(self, ctx):
         return sorted({*super().list_commands(ctx), *self.lazy_commands})
 
     def get_command(self, ctx, name):
         if name in self.lazy_commands and name not in self.commands:
-            module, attribute = self.lazy_commands[name].split(":")
+            module, attribute = self.lazy_commands[name][0].split(":")
             self.add_command(getattr(importlib.import_module(module, __package__), attribute),
                              name)
         return super().get_command(ctx, name)
+
+    def format_commands(self, ctx, formatter):
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            if name in self.lazy_commands and name not in self.commands:
+                placeholder = click.Command(name, help=self.lazy_commands[name][1])
+                rows.append((name, placeholder.get_short_help_str(limit)))
+            elif not self.commands[name].hidden:
+                rows.append((name, self.commands[name].get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 @click.group(cls=LazyGroup)
@@ -81,23 +96,37 @@ def main():
 
 @main.command("init-db")
 def init_db():
-    """Create or upgrade the database schema (Alembic migrations)."""
-    upgrade(make_engine(database_url()))
-    click.echo("Database schema is up to date.")
+    """Create or upgrade the database schema (Alembic migrations); create the instance and
+    key folders of a new installation."""
+    upgrade(make_engine(database_url(create=True)))
+    keys = key_dir(create=True)
+    second_factor.key(keys, create=True)
+    click.echo(f"Database schema is up to date. Key folder: {keys.resolve()}")
 
 
 @main.command("demo")
-def demo_command():
-    """Load the demo election and demo staff accounts (idempotent)."""
-    engine = make_engine(database_url())
+@click.option("--online-url", default=None,
+              help="Voting address printed on the demo letters (default VOTING_PUBLIC_URL, "
+                   "in development http://127.0.0.1:8000/).")
+def demo_command(online_url):
+    """Load the demo election (roll, letters, open vote) and demo staff accounts
+    (idempotent)."""
+    from .config import ConfigError, mode, paths, public_url
+
+    if mode() == "production":  # demo accounts have published passwords
+        raise ConfigError("the demo is for development only: set VOTING_MODE=development")
+    engine = make_engine(database_url(create=True))
     upgrade(engine)
-    with transaction(make_session_factory(engine)) as db:
-        created, logins = demo.load_demo(db, key_dir())
+    keys = key_dir(create=True)
+    second_factor.key(keys, create=True)
+    letters = paths().instance_dir / "demo-letters"
+    created, logins = demo.load_demo(make_session_factory(engine), keys, letters,
+                                     public_url(online_url))
     click.echo("Demo election " + ("created" if created else "already present")
                + f": {demo.DEMO_SLUG}")
-    click.echo("Demo staff logins (development only):")
-    for username, role, password in logins:
-        click.echo(f"  {username:<10} {role:<15} {password}")
+    click.echo(f"Invitation letters of the demo voters (PDF, with their codes): "
+               f"{letters.resolve()}")
+    click.echo(demo.logins_text(logins))
 
 
 @main.command("serve")
@@ -105,13 +134,18 @@ def demo_command():
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
               help="threads per worker (1: gunicorn's sync worker, no keep-alive)")
-def serve(bind: str, workers: int, threads: int):
+@click.option("--show-demo-logins", is_flag=True,
+              help="Print the demo staff logins once the server is ready (`make run`).")
+def serve(bind: str, workers: int, threads: int, show_demo_logins: bool):
     """Serve the web application with gunicorn."""
-    from .serve import run
+    from .serve import check_ready, run
 
-    click.echo(f"Serving on http://{bind}/  (staff: http://{bind}/agents/, "
-               f"API: http://{bind}/api/v1/openapi.json, health: http://{bind}/healthz)")
-    run(bind, workers, threads)
+    check_ready()  # settings, database and keys, before the port is bound
+    banner = (f"Serving on http://{bind}/  (staff: http://{bind}/agents/, "
+              f"API: http://{bind}/api/v1/openapi.json, health: http://{bind}/healthz)")
+    if show_demo_logins:
+        banner += "\n" + demo.logins_text([(u, r, p) for u, r, _n, p in demo.DEMO_STAFF])
+    run(bind, workers, threads, banner)
 
 
 @main.command("create-staff")
@@ -128,34 +162,6 @@ def create_staff(username, role, display_name, password):
     with transaction(sessions()) as db:
         staff_domain.create_staff(db, actor(), username, role, password, display_name)
     click.echo(f"Staff account {username} ({role}) created.")
-
-
-@main.group()
-def tokens():
-    """API tokens for machine clients (other cycle steps, kiosks)."""
-
-
-@tokens.command("create")
-@click.argument("name")
-@click.option("--role", required=True,
-              type=click.Choice(["admin", "officer", "trustee", "auditor", "results_reader"]))
-@click.option("--scope", "scopes", multiple=True, help="Narrow to these permissions.")
-@click.option("--days", default=365, show_default=True, type=click.IntRange(1, 3650))
-def tokens_create(name, role, scopes, days):
-    """Create a token; it is printed once and never stored in clear."""
-    with transaction(sessions()) as db:
-        token, clear = staff_domain.create_token(db, actor(), name, role, list(scopes), days)
-        click.echo(f"Token {token.id} for {name} ({role}: {', '.join(token.scopes)}):")
-    click.echo(clear)
-
-
-@tokens.command("revoke")
-@click.argument("token_id", type=int)
-def tokens_revoke(token_id):
-    """Revoke a token."""
-    with transaction(sessions()) as db:
-        staff_domain.revoke_token(db, actor(), token_id)
-    click.echo(f"Token {token_id} revoked.")
 
 
 @main.group("audit-log")
@@ -258,22 +264,38 @@ def elections_status(election_id, as_json):
 @click.argument("election_id")
 @click.argument("target", type=click.Choice(["frozen", "open", "closed", "tallied",
                                              "certified"]))
-def elections_transition(election_id, target):
+@click.option("--force", is_flag=True,
+              help="Close before the end of the vote (ends_at); needs --reason.")
+@click.option("--reason", default=None, help="Why the vote closes early (kept in the audit "
+                                             "log and shown in the status).")
+def elections_transition(election_id, target, force, reason):
     """Move an election to its next state (idempotent)."""
     with transaction(sessions()) as db:
-        result = elections.transition(db, actor(), election_id, target, key_dir=key_dir())
+        result = elections.transition(db, actor(), election_id, target, key_dir=key_dir(),
+                                      force=force, reason=reason)
         status = result.election.status
     click.echo(f"{election_id}: {status}" + ("" if result.changed else " (already)"))
 
 
 main.lazy_commands.update({
-    "voters": ".commands.voters:voters",
-    "credentials": ".commands.credentials:credentials",
-    "pb": ".commands.pb:pb",
-    "bench": ".commands.bench:bench",
-    "record": ".commands.record:record",
-    "verify": ".commands.record:verify",
-    "rehearse": ".commands.rehearse:rehearse",
+    "voters": (".commands.voters:voters", "The voter roll of an election."),
+    "credentials": (".commands.credentials:credentials",
+                    "Voter credentials and invitation letters."),
+    "pb": (".commands.pb:pb", "Participatory-budgeting rules and pabulib files."),
+    "bench": (".commands.bench:bench",
+              "Measure the service's costly operations on this machine."),
+    "record": (".commands.record:record",
+               "The public election record: export, witness (co-sign) a head."),
+    "verify": (".commands.record:verify",
+               "Verify a record file from the file alone (exit 1 names the first failure)."),
+    "rehearse": (".commands.rehearse:rehearse",
+                 "Rehearse a complete election, through the HTTP API of a real server started "
+                 "for it, on the database of VOTING_DATABASE_URL; refuses a database holding "
+                 "other elections unless --fresh."),
+    "staff": (".commands.staff:staff", "Staff accounts: list, disable, enable, reset (lost "
+                                       "authenticator), unlock."),
+    "tokens": (".commands.tokens:tokens",
+               "API tokens for machine clients (other cycle steps, kiosks)."),
 })
 
 if __name__ == "__main__":

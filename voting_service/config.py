@@ -44,12 +44,64 @@ def default_database_url(instance_dir: Path) -> str:
     return f"sqlite:///{(instance_dir / 'voting.db').resolve()}"
 
 
+@dataclass(frozen=True)
+class Paths:
+    """Where the service's state lives: what a command needs, without the secret key."""
+
+    instance_dir: Path
+    database_url: str
+    key_dir: Path
+    key_dir_configured: bool = False   # VOTING_KEY_DIR given, rather than ./keys
+
+    @property
+    def database_file(self) -> Path | None:
+        """The SQLite file the URL names (None for a server database or memory)."""
+        if not self.database_url.startswith("sqlite:///"):
+            return None
+        name = self.database_url[len("sqlite:///"):].split("?", 1)[0]
+        return None if name in ("", ":memory:") else Path(name)
+
+
+def paths(env: dict[str, str] | None = None) -> Paths:
+    env = dict(os.environ if env is None else env)
+    instance_dir = Path(env.get("VOTING_INSTANCE_DIR", "instance"))
+    return Paths(instance_dir=instance_dir,
+                 database_url=env.get("VOTING_DATABASE_URL") or default_database_url(instance_dir),
+                 key_dir=Path(env.get("VOTING_KEY_DIR") or "keys"),
+                 key_dir_configured=bool(env.get("VOTING_KEY_DIR")))
+
+
+def require_database(where: Paths) -> None:
+    """An existing SQLite file, or a clear error: connecting would create an empty one (in
+    whatever folder the command happens to run) and fail later on a missing table."""
+    path = where.database_file
+    if path is not None and not path.is_file():
+        raise ConfigError(
+            f"no database at {path.resolve()}: set VOTING_DATABASE_URL (or VOTING_INSTANCE_DIR) "
+            "as the service is configured, or create one with `voting-service init-db`")
+
+
+def require_key_dir(where: Paths) -> None:
+    """The key folder: a configured one (VOTING_KEY_DIR) is created, owner only, if it does
+    not exist yet; the default ./keys must exist, or a command run in the wrong folder
+    would make keys there that nobody knows of."""
+    if where.key_dir.is_dir():
+        return
+    if where.key_dir_configured:
+        where.key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return
+    raise ConfigError(
+        f"no key folder at {where.key_dir.resolve()}: set VOTING_KEY_DIR as the service is "
+        "configured (`voting-service init-db` creates it for a new installation)")
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Read settings from `env` (default: the process environment)."""
     env = dict(os.environ if env is None else env)
     mode = _mode(env)
-    instance_dir = Path(env.get("VOTING_INSTANCE_DIR", "instance"))
-    database_url = env.get("VOTING_DATABASE_URL") or default_database_url(instance_dir)
+    where = paths(env)
+    instance_dir = where.instance_dir
+    database_url = where.database_url
     log_format = env.get("VOTING_LOG_FORMAT", "json" if mode == "production" else "text")
     if log_format not in ("json", "text"):
         raise ConfigError("VOTING_LOG_FORMAT must be 'json' or 'text'")
@@ -68,13 +120,17 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         instance_dir=instance_dir,
         database_url=database_url,
         secret_key=secret_key,
-        key_dir=Path(env.get("VOTING_KEY_DIR", "keys")),
+        key_dir=where.key_dir,
         log_format=log_format,
-        max_body_bytes=int(env.get("VOTING_MAX_BODY_BYTES", 1024 * 1024)),
-        session_hours=int(env.get("VOTING_SESSION_HOURS", 8)),
+        max_body_bytes=_number(env, "VOTING_MAX_BODY_BYTES", 1024 * 1024, 1024, 1 << 30),
+        session_hours=_number(env, "VOTING_SESSION_HOURS", 8, 1, 24 * 30),
         trusted_proxies=_proxies(env.get("VOTING_TRUSTED_PROXIES", "0")),
         metrics_token=_metrics_token(env.get("VOTING_METRICS_TOKEN", "")),
     )
+
+
+def mode(env: dict[str, str] | None = None) -> str:
+    return _mode(dict(os.environ if env is None else env))
 
 
 def _mode(env: dict[str, str]) -> str:
@@ -101,6 +157,13 @@ def public_url(given: str | None = None, env: dict[str, str] | None = None) -> s
             or " " in url:
         raise ConfigError(f"the public URL must be an http(s) address, got {url[:100]!r}")
     return url
+
+
+def _number(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    text = env.get(name, str(default)).strip()
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high} (got {text!r})")
+    return int(text)
 
 
 def _proxies(text: str) -> int:

@@ -1,5 +1,9 @@
 """gunicorn, embedded: `voting-service serve` needs no separate config file.
 
+Everything a worker needs is checked here before the port is bound (settings, database,
+key folder): a misconfigured service stops with one clear line and exit 2, instead of
+announcing an address whose workers then crash.
+
 The metrics of all workers are summed from files in one folder (web/metrics.py). The server
 makes that folder itself, private (0700) and new at each start, before any worker imports
 the app: files left by an earlier run would otherwise be added to this one's. gunicorn's
@@ -14,6 +18,35 @@ import shutil
 import tempfile
 
 from gunicorn.app.base import BaseApplication
+
+from . import config
+from .web.request_limits import GUNICORN_LIMITS
+
+
+def check_ready() -> config.Settings:
+    """Raise ConfigError naming what is missing or wrong."""
+    where = config.paths()
+    config.require_database(where)
+    config.require_key_dir(where)
+    settings = config.load_settings()
+    from sqlalchemy import inspect
+
+    from .store.db import make_engine
+
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as connection:
+            tables = set(inspect(connection).get_table_names())
+    except Exception as error:  # noqa: BLE001 (any driver error: the database is unusable)
+        reason = str(getattr(error, "orig", error)).strip().splitlines()[0][:300]
+        raise config.ConfigError(f"cannot use the database ({reason}); check "
+                                 "VOTING_DATABASE_URL") from None
+    finally:
+        engine.dispose()
+    if "alembic_version" not in tables:
+        raise config.ConfigError("the database has no schema: run `voting-service init-db`")
+    return settings
+
 
 METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"   # the name prometheus-client reads
 _folder: str | None = None
@@ -64,20 +97,27 @@ class _Server(BaseApplication):
         return create_app()
 
 
-def run(bind: str, workers: int, threads: int = 4) -> None:
+def run(bind: str, workers: int, banner: str = "", threads: int = 4) -> None:
     """``threads`` > 1: gunicorn's threaded worker, which keeps client connections alive
     (a cast then costs no new TCP connection, about a fifth of its server CPU) and overlaps
     one request's database round trips with another's checks; the proofs are checked by
     several worker processes, as the GIL lets one thread compute at a time."""
     metrics_folder()   # first: before anything imports prometheus-client
-    from .config import load_settings
     from .web.logs import gunicorn_logconfig
 
-    log_format = load_settings().log_format
+    def announce(worker):
+        # Printed once, by the last of the first workers when it is ready: the address
+        # (and `make run`'s demo logins) come last, after gunicorn's own start-up lines.
+        if banner and worker.age == workers:
+            print(banner, flush=True)
+
     options = {"bind": bind, "workers": workers, "accesslog": None,
                "graceful_timeout": 10, "timeout": 60,
-               "logconfig_dict": gunicorn_logconfig(log_format),
-               "child_exit": child_exit, "on_exit": on_exit}
+               "logconfig_dict": gunicorn_logconfig(config.load_settings().log_format),
+               "child_exit": child_exit, "on_exit": on_exit,
+               "worker_class": "voting_service.web.gunicorn_workers.SyncWorker",
+               "post_worker_init": announce, **GUNICORN_LIMITS}
     if threads > 1:
-        options.update(worker_class="gthread", threads=threads, keepalive=5)
+        options.update(worker_class="voting_service.web.gunicorn_workers.ThreadWorker",
+                       threads=threads, keepalive=5)
     _Server(options).run()

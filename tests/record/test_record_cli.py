@@ -30,7 +30,8 @@ def setup(db_url, factory, tmp_path):
 
 def _voted_and_closed(factory, vote, key_dir, run):
     receipt = cast_online(factory, vote, "V001", {"ville": ["P1"]}, key_dir)
-    result = run("elections", "transition", vote.slug, "closed")
+    result = run("elections", "transition", vote.slug, "closed", "--force", "--reason",
+                 "test: the vote ends early")
     assert result.exit_code == 0, result.output
     return receipt
 

@@ -79,8 +79,8 @@ def test_unlock_needs_a_voter_on_the_roll(client, tokens, slug, app_factory):
 def test_login_never_redirects_off_site(client, app_factory, target):
     from voting_service.domain.staff import create_staff
 
-    with transaction(app_factory) as db:
-        create_staff(db, "t", "claire", "admin", "un mot de passe long")
+    with transaction(app_factory) as db:  # an auditor: no second step before the redirect
+        create_staff(db, "t", "claire", "auditor", "un mot de passe long")
     form = client.get("/agents/connexion").get_data(as_text=True)
     csrf = form.split('name="csrf_token" value="')[1].split('"')[0]
     response = client.post("/agents/connexion", query_string={"next": target},

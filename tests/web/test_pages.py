@@ -2,6 +2,8 @@
 
 import re
 
+from tests.staff_helpers import StaffLogin, enrolment_secret, next_code
+
 from voting_service.domain import demo
 from voting_service.domain.staff import create_staff
 from voting_service.store.db import transaction
@@ -26,8 +28,8 @@ def test_healthz_reports_an_unmigrated_database(tmp_path):
 
 
 def test_landing_page_lists_published_elections_in_french(client, app_factory, tmp_path):
-    with transaction(app_factory) as db:
-        demo.load_demo(db, tmp_path / "keys")
+    demo.load_demo(app_factory, tmp_path / "keys", tmp_path / "letters",
+                   "http://127.0.0.1:8000/")
     page = client.get("/").get_data(as_text=True)
     assert '<html lang="fr">' in page
     assert "Budget participatif 2027" in page and "Vote en cours" in page
@@ -70,7 +72,14 @@ def test_login_logout_and_csrf(client, app_factory):
     ok = client.post("/agents/connexion?next=//evil.example/",
                      data={"username": "claire", "password": "un mot de passe long",
                            "csrf_token": _csrf(form)})
-    assert ok.status_code == 302 and ok.headers["Location"] == "/agents/"
+    # An admin's right password leads to the second factor, enrolled at the first login.
+    assert ok.status_code == 302 and ok.headers["Location"] == "/agents/connexion/enrolement"
+    assert client.get("/agents/").status_code == 302  # not logged in yet
+    page = client.get("/agents/connexion/enrolement").get_data(as_text=True)
+    code, _step = next_code(enrolment_secret(page))
+    done = client.post("/agents/connexion/enrolement",
+                       data={"code": code, "csrf_token": _csrf(page)})
+    assert done.status_code == 200 and 'href="/agents/"' in done.get_data(as_text=True)
     dashboard = client.get("/agents/").get_data(as_text=True)
     assert "Connecté en tant que claire" in dashboard
     # The session token rotated at login: the pre-login CSRF token is dead.
@@ -84,11 +93,9 @@ def test_old_session_cookie_dies_after_a_new_login(app, app_factory):
     with transaction(app_factory) as db:
         create_staff(db, "t", "paul", "officer", "un mot de passe long")
     first, second = app.test_client(), app.test_client()
+    paul = StaffLogin("paul", "un mot de passe long")
     for browser in (first, second):
-        form = browser.get("/agents/connexion").get_data(as_text=True)
-        browser.post("/agents/connexion", data={"username": "paul",
-                                                "password": "un mot de passe long",
-                                                "csrf_token": _csrf(form)})
+        paul.login(browser)
     assert second.get("/agents/").status_code == 200
     assert first.get("/agents/").status_code == 302  # its nonce was rotated away
 

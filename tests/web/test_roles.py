@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests import staff_helpers
+
 from tests.conftest import bearer
 from voting_service.domain.staff import ROLE_PERMISSIONS
 from voting_service.store.models import STAFF_ROLES
@@ -60,12 +62,9 @@ def test_staff_pages_follow_the_same_permissions(app, client, role):
         create_staff(db, "test", f"user-{role}", role, "correct horse battery")
     anonymous = client.get("/agents/")
     assert anonymous.status_code == 302 and "/agents/connexion" in anonymous.headers["Location"]
-    page = client.get("/agents/connexion")
-    csrf = page.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
-    login = client.post("/agents/connexion", data={"username": f"user-{role}",
-                                                   "password": "correct horse battery",
-                                                   "csrf_token": csrf})
-    assert login.status_code == 302
+    login = staff_helpers.login(client, f"user-{role}", "correct horse battery")
+    # Admins, trustees and officers end on their new recovery codes, the others redirected.
+    assert login.status_code == (200 if role in ("admin", "trustee", "officer") else 302)
     # Every staff role may read elections, so every role reaches the dashboard.
     assert "elections:read" in ROLE_PERMISSIONS[role]
     assert client.get("/agents/").status_code == 200
@@ -79,11 +78,7 @@ def test_a_deactivated_account_loses_its_session(app, client):
     factory = app.extensions["voting"]["sessions"]
     with transaction(factory) as db:
         create_staff(db, "test", "partant", "admin", "correct horse battery")
-    page = client.get("/agents/connexion").get_data(as_text=True)
-    csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
-    client.post("/agents/connexion", data={"username": "partant",
-                                           "password": "correct horse battery",
-                                           "csrf_token": csrf})
+    staff_helpers.login(client, "partant", "correct horse battery")
     assert client.get("/agents/").status_code == 200
     with transaction(factory) as db:
         db.query(Staff).filter_by(username="partant").one().active = False

@@ -181,7 +181,7 @@ def _rehearse(n_voters, in_person, revotes, challenges, record_path, fresh, clie
     # Read the settings once here: in development this creates the instance secret key
     # before the two server workers would race to create it.
     load_settings()
-    engine = make_engine(database_url())
+    engine = make_engine(database_url(create=True))
     upgrade(engine)
     factory = make_session_factory(engine)
     with transaction(factory) as db:

@@ -70,6 +70,10 @@ def summary(session: Session, election: Election) -> dict[str, Any]:
     }
 
 
+# Event numbers are 32-bit integer columns (PostgreSQL INTEGER).
+MAX_SEQ = 2**31 - 1
+
+
 def events(session: Session, election: Election, start: Any, count: Any) -> dict[str, Any]:
     _public(election)
     try:
@@ -78,9 +82,12 @@ def events(session: Session, election: Election, start: Any, count: Any) -> dict
         raise InvalidInput("start and count are integers", "invalid_input")
     if start < 1 or not 1 <= count <= PAGE:
         raise InvalidInput(f"start >= 1, 1 <= count <= {PAGE}", "invalid_input")
-    lines = session.execute(select(RecordEvent.line).where(
-        RecordEvent.election_id == election.id, RecordEvent.seq >= start,
-        RecordEvent.seq < start + count).order_by(RecordEvent.seq)).scalars().all()
+    lines = []
+    if start <= MAX_SEQ:  # past any stored event; a larger integer overflows the column
+        lines = session.execute(select(RecordEvent.line).where(
+            RecordEvent.election_id == election.id, RecordEvent.seq >= start,
+            RecordEvent.seq <= min(start + count - 1, MAX_SEQ)).order_by(RecordEvent.seq)
+        ).scalars().all()
     height, _ = record.last(session, election.id)
     return {"events": [json.loads(line) for line in lines], "height": height}
 

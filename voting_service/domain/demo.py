@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
 from ..crypto.recipes import run_key_ceremony
+from ..store.db import transaction
 from ..store.models import Election, Staff
 from ..store.types import utcnow
-from . import elections, staff
+from . import credentials, elections, staff, voter_roll
 from .validation import iso
 
 DEMO_SLUG = "val-sur-loirette-2027"
@@ -27,6 +29,14 @@ DEMO_STAFF = (
     ("auditeur", "auditor", "Direction des systèmes d'information", "demo-audit-2027"),
     ("cabinet", "results_reader", "Cabinet du maire", "demo-cabinet-2027"),
 )
+
+
+def logins_text(logins) -> str:
+    """The demo logins as `make run` prints them."""
+    lines = ["Demo staff logins (development only; admin, agent and garant enrol an "
+             "authenticator app at their first login):"]
+    lines += [f"  {username:<10} {role:<15} {password}" for username, role, password in logins]
+    return "\n".join(lines)
 
 
 def _project(key, title, cost, category, summary, district=None):
@@ -115,21 +125,57 @@ def demo_election_key(fingerprint: str, key_dir: Path) -> dict:
     return election_key.to_json()
 
 
-def load_demo(session: Session, key_dir: Path) -> tuple[bool, list[tuple[str, str, str]]]:
-    """Create the demo election (frozen, keyed and opened) and staff, unless they exist."""
+# Twelve fictional voters of the two districts (postcodes 45100 nord, 45200 sud), of every
+# age the letters and check-in must serve; one is too young to vote (eligibility).
+DEMO_ROLL = """numero_electeur;nom;prenoms;date_naissance;adresse;code_postal;quartier
+VL0001;Lefèvre;Camille;14/03/1958;3 rue des Lilas;45100;Quartier Nord
+VL0002;Nguyen;Thi Mai;02/11/1987;8 allée des Saules;45100;Quartier Nord
+VL0003;Diallo;Mamadou;21/06/2001;12 rue du Lavoir;45100;Quartier Nord
+VL0004;Martin;Jeanne;30/01/1941;1 place de l'Église;45100;Quartier Nord
+VL0005;Ferreira;João Pedro;09/09/1975;27 rue Haute;45100;Quartier Nord
+VL0006;Benali;Yasmine;17/05/1994;5 impasse des Tilleuls;45100;Quartier Nord
+VL0007;Dubois;Lucas;11/12/1969;40 avenue de la Gare;45200;Quartier Sud
+VL0008;Kowalski;Anna;03/04/1982;2 rue des Écoles;45200;Quartier Sud
+VL0009;Moreau;Élise;25/07/2008;18 rue des Peupliers;45200;Quartier Sud
+VL0010;Traoré;Awa;08/02/1999;9 chemin du Moulin;45200;Quartier Sud
+VL0011;Garcia;Hugo;19/10/1953;33 rue Neuve;45200;Quartier Sud
+VL0012;Petit;Noé;{young};6 rue des Peupliers;45200;Quartier Sud
+"""
+
+
+def demo_roll() -> bytes:
+    """The demo roll; Noé turns 15 this year, below the demo's minimum age of 16."""
+    return DEMO_ROLL.format(young=f"01/01/{utcnow().year - 15}").encode("utf-8")
+
+
+def load_demo(factory: sessionmaker, key_dir: Path, letters_dir: Path, online_url: str
+              ) -> tuple[bool, list[tuple[str, str, str]]]:
+    """Create the demo election and staff, unless they exist: the roll is imported, the
+    election frozen and keyed, a credential and an invitation letter (PDF, in
+    ``letters_dir``) issued to every eligible voter, then the vote opens, so a newcomer can
+    try the voter journeys with the letters' codes and QR codes."""
     created = False
-    if session.execute(select(Election.id).where(Election.slug == DEMO_SLUG)).first() is None:
-        elections.create_election(session, DEMO_ACTOR, demo_manifest())
-        election = elections.transition(session, DEMO_ACTOR, DEMO_SLUG, "frozen",
-                                        key_dir=key_dir).election
-        elections.set_election_key(session, DEMO_ACTOR, DEMO_SLUG,
-                                   demo_election_key(election.fingerprint, key_dir))
-        elections.transition(session, DEMO_ACTOR, DEMO_SLUG, "open")
-        created = True
-    logins = []
-    for username, role, display_name, password in DEMO_STAFF:
-        exists = session.execute(select(Staff.id).where(Staff.username == username)).first()
+    with transaction(factory) as session:
+        exists = session.execute(select(Election.id).where(Election.slug == DEMO_SLUG)).first()
         if exists is None:
-            staff.create_staff(session, DEMO_ACTOR, username, role, password, display_name)
-        logins.append((username, role, password))
+            election = elections.create_election(session, DEMO_ACTOR, demo_manifest())
+            voter_roll.import_roll(session, DEMO_ACTOR, election, io.BytesIO(demo_roll()),
+                                   all_or_nothing=True)
+            election = elections.transition(session, DEMO_ACTOR, DEMO_SLUG, "frozen",
+                                            key_dir=key_dir).election
+            elections.set_election_key(session, DEMO_ACTOR, DEMO_SLUG,
+                                       demo_election_key(election.fingerprint, key_dir))
+            created = True
+    if created:
+        credentials.issue_credentials(factory, DEMO_ACTOR, DEMO_SLUG, letters_dir, online_url,
+                                      workers=1)
+        with transaction(factory) as session:
+            elections.transition(session, DEMO_ACTOR, DEMO_SLUG, "open", key_dir=key_dir)
+    logins = []
+    with transaction(factory) as session:
+        for username, role, display_name, password in DEMO_STAFF:
+            exists = session.execute(select(Staff.id).where(Staff.username == username)).first()
+            if exists is None:
+                staff.create_staff(session, DEMO_ACTOR, username, role, password, display_name)
+            logins.append((username, role, password))
     return created, logins

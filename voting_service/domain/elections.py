@@ -311,11 +311,18 @@ class TransitionResult:
 
 
 def transition(session: Session, actor: str, slug: str, target: str,
-               now: datetime | None = None, *, key_dir: Path | None = None
-               ) -> TransitionResult:
+               now: datetime | None = None, *, key_dir: Path | None = None,
+               force: bool = False, reason: str | None = None) -> TransitionResult:
     """``key_dir`` is needed to freeze: the manifest event publishes the service's record
-    signing key, created there if missing."""
-    check(manifest_schema.TRANSITION_BODY, {"to": target})
+    signing key, created there if missing.
+
+    Closing before the published end of the vote (``ends_at``) cuts voters off: it takes
+    ``force`` and a ``reason``, which the audit log keeps. The record's closing event does
+    not carry the reason (docs/decisions.md, "Early closing"): its body is fixed by
+    docs/protocol.md §11.1.10, and the early time is public anyway (signed head, manifest)."""
+    body = {"to": target, **({"force": force} if force else {}),
+            **({"reason": reason} if reason is not None else {})}
+    check(manifest_schema.TRANSITION_BODY, body)
     now = now or utcnow()
     election = get_election(session, slug, lock=True)
     if election.status == target:
@@ -326,6 +333,11 @@ def transition(session: Session, actor: str, slug: str, target: str,
                        f"(only from {source})", "illegal_transition",
                        {"status": election.status, "to": target})
     _guard(election, target, now)
+    early = target == "closed" and now < election.ends_at
+    if early and not (force and reason and reason.strip()):
+        raise Conflict(f"the vote runs until {iso(election.ends_at)}: closing it earlier "
+                       "takes force and a reason (which the audit log keeps)", "closing_early",
+                       {"ends_at": iso(election.ends_at)})
     if target == "frozen":
         canonical = canonical_bytes(manifest(election))
         election.manifest_canonical = canonical.decode("utf-8")
@@ -351,11 +363,16 @@ def transition(session: Session, actor: str, slug: str, target: str,
             record.sign_current_head(session, election, key_dir)  # no longer verifies
     election.status = target
     election.updated_at = now
+    if target == "closed":
+        election.closed_at = now
+        election.closing_reason = reason.strip() if early else None
     if target == "certified":
         election.certified_at = now  # starts the retention period of personal data
     session.flush()
-    audit.append(session, actor, f"election.{target}", f"election:{slug}",
-                 {"from": source, "to": target, "fingerprint": election.fingerprint})
+    payload = {"from": source, "to": target, "fingerprint": election.fingerprint}
+    if early:
+        payload.update(early=True, ends_at=iso(election.ends_at), reason=reason.strip())
+    audit.append(session, actor, f"election.{target}", f"election:{slug}", payload)
     return TransitionResult(election, True)
 
 
@@ -420,4 +437,6 @@ def status_view(election: Election, now: datetime | None = None) -> dict:
         "accepting_ballots": election.status == "open"
         and election.starts_at <= now < election.ends_at,
         "next": nxt,
+        **({"closed_at": iso(election.closed_at)} if election.closed_at else {}),
+        **({"closing_reason": election.closing_reason} if election.closing_reason else {}),
     }

@@ -171,7 +171,12 @@ ELECTION_CREATE = {
 
 TRANSITION_BODY = {
     "type": "object",
-    "properties": {"to": {"enum": ["frozen", "open", "closed", "tallied", "certified"]}},
+    "properties": {
+        "to": {"enum": ["frozen", "open", "closed", "tallied", "certified"]},
+        # Closing before the published end of the vote: both are required.
+        "force": {"type": "boolean"},
+        "reason": {"type": "string", "minLength": 1, "maxLength": 500},
+    },
     "required": ["to"],
     "additionalProperties": False,
 }

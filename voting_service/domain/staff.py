@@ -16,12 +16,12 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..store.models import STAFF_ROLES, ApiToken, Staff
+from ..store.models import STAFF_ROLES, ApiToken, LoginThrottle, Staff
 from ..store.types import utcnow
-from . import audit, throttle
+from . import audit, second_factor, throttle
 from .errors import Conflict, InvalidInput, NotFound, Unauthenticated
 
 PERMISSIONS = (
@@ -99,8 +99,43 @@ def create_staff(session: Session, actor: str, username: str, role: str, passwor
 class LoginResult:
     ok: bool
     staff: StaffView | None = None
-    code: str = ""            # bad_credentials | locked
+    code: str = ""            # bad_credentials | locked | bad_code
     retry_after: int = 0
+    # The password was right and a second factor is due: "code" (enrolled) or "enrol".
+    second_factor: str = ""
+
+
+def _pair_key(username: str, address: str) -> str:
+    """Half a hash of the username, half of the address: staff can find every address's
+    counter of one account by its prefix (`staff unlock`), the key stays opaque."""
+    return _username_prefix(username) + throttle.key("staff-pair-address", address)[:32]
+
+
+def _username_prefix(username: str) -> str:
+    return throttle.key("staff", username.lower())[:32]
+
+
+def _counters(session: Session, username: str, address: str, now: datetime):
+    per_address = throttle.counter(session, throttle.key("staff-address", address), now)
+    per_pair = throttle.counter(session, _pair_key(username, address), now)
+    wait = max(throttle.seconds_locked(row, now) for row in (per_address, per_pair))
+    return per_address, per_pair, wait
+
+
+def _failed(per_address, per_pair, now: datetime, code: str) -> LoginResult:
+    STAFF_PAIR.record_failure(per_pair, now)
+    STAFF_ADDRESS.record_failure(per_address, now)
+    return LoginResult(False, code=code)
+
+
+def _logged_in(session: Session, staff: Staff, per_pair, now: datetime,
+               second_factor: str = "") -> LoginResult:
+    throttle.record_success(per_pair)
+    staff.session_nonce = secrets.token_hex(16)
+    staff.last_login_at = now
+    audit.append(session, f"staff:{staff.username}", "staff.login", f"staff:{staff.username}",
+                 {"second_factor": second_factor} if second_factor else None)
+    return LoginResult(True, staff=staff_view(staff))
 
 
 def authenticate(session: Session, username: str, password: str, address: str = "",
@@ -110,25 +145,84 @@ def authenticate(session: Session, username: str, password: str, address: str = 
     Failures bring growing delays per (username, client address) and per address, like
     voters' logins: junk typed from elsewhere never locks the account itself (known or
     unknown usernames behave the same).
+    For roles with a second factor a right password only opens the second step
+    (``second_factor``): the counters are reset, and the login recorded, by
+    ``complete_login`` once the code is right too.
     Returns the outcome rather than raising, so the caller commits the counters.
     """
     now = now or utcnow()
-    per_address = throttle.counter(session, throttle.key("staff-address", address), now)
-    per_pair = throttle.counter(session, throttle.key("staff", username.lower(), address), now)
-    waits = [throttle.seconds_locked(row, now) for row in (per_address, per_pair)]
-    if max(waits):
-        return LoginResult(False, code="locked", retry_after=max(waits))
+    per_address, per_pair, wait = _counters(session, username, address, now)
+    if wait:
+        return LoginResult(False, code="locked", retry_after=wait)
     staff = session.execute(select(Staff).where(Staff.username == username)).scalar_one_or_none()
     ok = _password_ok(staff.password_hash if staff else _DUMMY_HASH, password)
     if staff is None or not ok or not staff.active:
-        STAFF_PAIR.record_failure(per_pair, now)
-        STAFF_ADDRESS.record_failure(per_address, now)
-        return LoginResult(False, code="bad_credentials")
-    throttle.record_success(per_pair)
-    staff.session_nonce = secrets.token_hex(16)
-    staff.last_login_at = now
-    audit.append(session, f"staff:{username}", "staff.login", f"staff:{username}")
-    return LoginResult(True, staff=staff_view(staff))
+        return _failed(per_address, per_pair, now, "bad_credentials")
+    if second_factor.required(staff.role):
+        step = "code" if staff.totp_enabled_at is not None else "enrol"
+        return LoginResult(False, staff=staff_view(staff), second_factor=step)
+    return _logged_in(session, staff, per_pair, now)
+
+
+def _pending_staff(session: Session, staff_id: int, nonce: str) -> Staff | None:
+    """The account a half-done login is for, if nothing changed since its password was
+    checked (a disable, reset or another login rotates the nonce)."""
+    staff = session.get(Staff, staff_id)
+    if staff is None or not staff.active or not hmac.compare_digest(
+            staff.session_nonce.encode(), nonce.encode()):
+        return None
+    return staff
+
+
+def complete_login(session: Session, sealing_key: bytes | None, staff_id: int, nonce: str,
+                   code: str, address: str = "", now: datetime | None = None) -> LoginResult:
+    """The second step: a TOTP code or a recovery code. Wrong codes count like wrong
+    passwords, on the same (username, address) and address counters."""
+    now = now or utcnow()
+    staff = _pending_staff(session, staff_id, nonce)
+    if staff is None:
+        return LoginResult(False, code="expired")
+    per_address, per_pair, wait = _counters(session, staff.username, address, now)
+    if wait:
+        return LoginResult(False, code="locked", retry_after=wait)
+    kind = second_factor.check(session, sealing_key, staff, code[:64], now)
+    if kind is None:
+        return _failed(per_address, per_pair, now, "bad_code")
+    return _logged_in(session, staff, per_pair, now, kind)
+
+
+@dataclass(frozen=True)
+class EnrolmentStep:
+    secret: str
+    uri: str
+    username: str
+
+
+def begin_enrolment(session: Session, sealing_key: bytes, staff_id: int,
+                    nonce: str) -> EnrolmentStep | None:
+    staff = _pending_staff(session, staff_id, nonce)
+    if staff is None or staff.totp_enabled_at is not None:
+        return None
+    enrolment = second_factor.begin_enrolment(session, sealing_key, staff)
+    return EnrolmentStep(enrolment.secret, enrolment.uri, staff.username)
+
+
+def complete_enrolment(session: Session, sealing_key: bytes, staff_id: int, nonce: str,
+                       code: str, address: str = "", now: datetime | None = None
+                       ) -> tuple[LoginResult, list[str]]:
+    """The first code from the new authenticator: enrols it and logs in; returns the
+    recovery codes (shown once)."""
+    now = now or utcnow()
+    staff = _pending_staff(session, staff_id, nonce)
+    if staff is None or staff.totp_enabled_at is not None:
+        return LoginResult(False, code="expired"), []
+    per_address, per_pair, wait = _counters(session, staff.username, address, now)
+    if wait:
+        return LoginResult(False, code="locked", retry_after=wait), []
+    codes = second_factor.confirm_enrolment(session, sealing_key, staff, code[:64], now)
+    if codes is None:
+        return _failed(per_address, per_pair, now, "bad_code"), []
+    return _logged_in(session, staff, per_pair, now, "totp"), codes
 
 
 @dataclass(frozen=True)
@@ -229,3 +323,99 @@ def principal_for_token(session: Session, clear: str, now: datetime | None = Non
         raise Unauthenticated("invalid, expired or revoked API token", "bad_token")
     return Principal(f"token:{token.id}:{token.name}", token.role,
                      frozenset(token.scopes) & ROLE_PERMISSIONS[token.role])
+
+
+# --- operator commands (`voting-service staff …`, `tokens list`) ----------------------------
+
+@dataclass(frozen=True)
+class StaffRow:
+    username: str
+    role: str
+    display_name: str
+    active: bool
+    second_factor: str        # second_factor.state(): enrolled | pending | none | not_required
+    recovery_codes_left: int
+    last_login_at: datetime | None
+
+
+def list_staff(session: Session) -> list[StaffRow]:
+    rows = session.execute(select(Staff).order_by(Staff.username)).scalars().all()
+    return [StaffRow(s.username, s.role, s.display_name, s.active, second_factor.state(s),
+                     second_factor.recovery_codes_left(session, s.id), s.last_login_at)
+            for s in rows]
+
+
+def _account(session: Session, username: str) -> Staff:
+    staff = session.execute(select(Staff).where(Staff.username == username)
+                            .with_for_update()).scalar_one_or_none()
+    if staff is None:
+        raise NotFound(f"no staff account {username!r}", "staff_not_found")
+    return staff
+
+
+def set_active(session: Session, actor: str, username: str, active: bool) -> bool:
+    """Disable (or enable again) an account; disabling ends its sessions at once and any
+    login half-way through its second step. True if something changed."""
+    staff = _account(session, username)
+    if staff.active == active:
+        return False
+    staff.active = active
+    staff.session_nonce = secrets.token_hex(16)
+    audit.append(session, actor, "staff.enable" if active else "staff.disable",
+                 f"staff:{username}")
+    return True
+
+
+def reset(session: Session, actor: str, username: str, password: str | None = None) -> None:
+    """A lost authenticator (or password): forget the second factor and its recovery
+    codes, so the next login enrols a new app; with ``password``, set a new one. Ends the
+    account's sessions."""
+    staff = _account(session, username)
+    if password is not None:
+        if len(password) < MIN_PASSWORD:
+            raise InvalidInput(f"password: at least {MIN_PASSWORD} characters", "weak_password")
+        staff.password_hash = hash_password(password)
+    second_factor.clear(session, staff)
+    staff.session_nonce = secrets.token_hex(16)
+    audit.append(session, actor, "staff.reset", f"staff:{username}",
+                 {"password": password is not None})
+
+
+def unlock(session: Session, actor: str, username: str) -> int:
+    """Lift the login delays on an account from every address (after checking who asks).
+    Returns how many counters had failures."""
+    _account(session, username)
+    prefix = _username_prefix(username)  # hexadecimal: no LIKE wildcard in it
+    result = session.execute(
+        update(LoginThrottle).where(LoginThrottle.election_id.is_(None),
+                                    LoginThrottle.key.startswith(prefix),
+                                    LoginThrottle.failures > 0)
+        .values(failures=0, locked_until=None))
+    audit.append(session, actor, "staff.unlock", f"staff:{username}")
+    return result.rowcount
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    id: int
+    name: str
+    role: str
+    scopes: list[str]
+    created_by: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+    def status(self, now: datetime) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"
+
+
+def list_tokens(session: Session) -> list[TokenRow]:
+    """Every token ever made (never their secrets: only a hash of each is stored)."""
+    rows = session.execute(select(ApiToken).order_by(ApiToken.id)).scalars().all()
+    return [TokenRow(t.id, t.name, t.role, list(t.scopes), t.created_by, t.created_at,
+                     t.expires_at, t.revoked_at) for t in rows]

@@ -138,8 +138,11 @@ def _rows(stream: BinaryIO, districts: dict[str, str], postcode_map: dict[str, s
     lines = _decoded_lines(stream, bad_lines)
     header_line = next(lines, "")
     delimiter = ";" if header_line.count(";") >= header_line.count(",") else ","
-    header = [h.strip().lower() for h in next(csv.reader([header_line], delimiter=delimiter),
-                                              [])]
+    try:
+        header = [h.strip().lower() for h in next(csv.reader([header_line],
+                                                             delimiter=delimiter), [])]
+    except csv.Error as error:  # e.g. a bare carriage return inside the header line
+        raise InvalidInput(f"line 1: unreadable header ({str(error)[:80]})", "invalid_header")
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise InvalidInput(f"line 1: header lacks {', '.join(missing)} (expected "

@@ -389,15 +389,18 @@ def _points(text: str) -> tuple[Number, ...]:
 def read_pabulib(path) -> PabulibElection:
     """Parse the pabulib file at ``path``; bytes that are not UTF-8 are refused by line."""
     with open(path, "rb") as stream:
-        data = stream.read()
+        return loads_pabulib_bytes(stream.read(), str(path))
+
+
+def loads_pabulib_bytes(data: bytes, source: str = "<bytes>") -> PabulibElection:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        raise PabulibError(str(path), line, f"not UTF-8 text (byte {data[error.start]:#04x} "
+        raise PabulibError(source, line, f"not UTF-8 text (byte {data[error.start]:#04x} "
                            f"at column {column})") from None
-    return _parse_text(text, str(path))
+    return _parse_text(text, source)
 
 
 def loads_pabulib(text: str, source: str = "<string>") -> PabulibElection:

@@ -5,7 +5,10 @@ co-signatures), as protocol.md §11.5 defines."""
 from __future__ import annotations
 
 import json
+import lzma
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -60,30 +63,47 @@ def _lines(archive: zipfile.ZipFile, name: str):
                 raise RecordFormatError(f"{name} line {number}: not JSON ({error})") from None
 
 
+# What a damaged or hostile zip raises while its members are read: a bad CRC or header, a
+# corrupt deflate, bzip2 or lzma stream, a truncated member, an encrypted member, an
+# unknown compression method, offsets pointing before the file's start (ValueError,
+# struct.error, OverflowError).
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError,
+               NotImplementedError, RuntimeError, ValueError, struct.error, OverflowError)
+
+
 def read_record(path: Path) -> Record:
     """Parse the file; every line must be the canonical form of what it holds."""
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as error:
+    except _ZIP_ERRORS as error:
         raise RecordFormatError(f"not a record file: {error}") from None
+    try:
+        with archive:
+            return _read(archive)
+    except RecordFormatError:
+        raise
+    except _ZIP_ERRORS as error:
+        raise RecordFormatError(f"damaged record file: {error}") from None
+
+
+def _read(archive: zipfile.ZipFile) -> Record:
     record = Record()
-    with archive:
-        for number, raw, obj in _lines(archive, EVENTS):
+    for number, raw, obj in _lines(archive, EVENTS):
+        try:
+            event = parse_event(obj)
+        except RecordFormatError as error:
+            raise RecordFormatError(f"{EVENTS} line {number}: {error}") from None
+        # The parser let no float through, so the canonical form is plain sorted JSON
+        # (record/canonical.py), computed here without its slower type walk.
+        canonical = json.dumps(obj, sort_keys=True, separators=(",", ":"),
+                               ensure_ascii=False).encode("utf-8")
+        if raw[:-1] != canonical:
+            raise RecordFormatError(f"{EVENTS} line {number}: not in canonical form")
+        record.events.append(event)
+    for name, target in ((HEADS, record.heads), (WITNESSES, record.witnesses)):
+        for number, _raw, obj in _lines(archive, name):
             try:
-                event = parse_event(obj)
-            except RecordFormatError as error:
-                raise RecordFormatError(f"{EVENTS} line {number}: {error}") from None
-            # The parser let no float through, so the canonical form is plain sorted JSON
-            # (record/canonical.py), computed here without its slower type walk.
-            canonical = json.dumps(obj, sort_keys=True, separators=(",", ":"),
-                                   ensure_ascii=False).encode("utf-8")
-            if raw[:-1] != canonical:
-                raise RecordFormatError(f"{EVENTS} line {number}: not in canonical form")
-            record.events.append(event)
-        for name, target in ((HEADS, record.heads), (WITNESSES, record.witnesses)):
-            for number, _raw, obj in _lines(archive, name):
-                try:
-                    target.append(SignedHead.from_json(obj))
-                except ValueError as error:
-                    raise RecordFormatError(f"{name} line {number}: {error}") from None
+                target.append(SignedHead.from_json(obj))
+            except ValueError as error:
+                raise RecordFormatError(f"{name} line {number}: {error}") from None
     return record

@@ -83,6 +83,9 @@ class Election(Base):
     record_height: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     record_head: Mapped[str] = mapped_column(String(64), default="0" * 64,
                                              server_default="0" * 64)
+    # Set at closing; the reason only when the vote was closed before ends_at.
+    closed_at: Mapped[datetime | None]
+    closing_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -188,6 +191,27 @@ class Staff(Base):
     session_nonce: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Second factor (TOTP, RFC 6238), domain/second_factor.py. The secret is sealed with a
+    # key of the key folder, so a database dump alone does not give it away; it is set at
+    # enrolment and in force once a first code confirmed it (totp_enabled_at).
+    totp_secret: Mapped[str | None] = mapped_column(String(200))
+    totp_enabled_at: Mapped[datetime | None]
+    # The last time step whose code was accepted: a code is good once (no replay).
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class StaffRecoveryCode(Base):
+    """Single-use codes for a lost authenticator; only their SHA-256 is kept (80 random
+    bits each, so a fast hash is sound)."""
+
+    __tablename__ = "staff_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"),
+                                          index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
 
 
 class ApiToken(Base):

@@ -9,7 +9,8 @@ from flask import Flask
 
 from ..config import load_settings
 from ..store.db import make_engine, make_session_factory
-from . import db, errors, i18n, logs
+from . import assets, db, errors, i18n, logs
+from .request_limits import RequestLimits
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -38,6 +39,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,
                                 x_proto=settings.trusted_proxies)
+    # Outermost: the request line and header limits gunicorn would otherwise answer in HTML.
+    app.wsgi_app = RequestLimits(app.wsgi_app)
     engine = make_engine(settings.database_url)
     app.extensions["voting"] = {
         "settings": settings,
@@ -53,6 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.register(app)
     db.register(app)   # a database outage: 503 and Retry-After, not a 500
     i18n.register(app)
+    assets.register(app)
 
     from . import admin, api, api_voters, public  # noqa: F401 (api_* add routes)
     from . import api_ballots, api_board, api_polling  # noqa: F401

@@ -106,9 +106,13 @@ def transition(slug: str):
     if not isinstance(body, dict) or not isinstance(body.get("to"), str):
         raise DomainError("the body must be an object with a string field 'to'",
                           "invalid_input").with_status(422)
+    force, reason = body.get("force", False), body.get("reason")
+    if not isinstance(force, bool) or not (reason is None or isinstance(reason, str)):
+        raise DomainError("'force' is a boolean and 'reason' a string", "invalid_input"
+                          ).with_status(422)
     with unit_of_work() as db:
         result = elections.transition(db, g.principal.name, slug, body["to"],
-                                      key_dir=settings().key_dir)
+                                      key_dir=settings().key_dir, force=force, reason=reason)
         view = elections.status_view(result.election)
     view["changed"] = result.changed
     return jsonify(view), 200

@@ -87,7 +87,8 @@ def page_requires(permission: str):
         def wrapper(*args, **kwargs):
             staff = current_staff()
             if staff is None:
-                session.clear()
+                for name in ("staff_id", "nonce"):  # a half-done login stays
+                    session.pop(name, None)
                 return redirect(url_for("admin.login", next=request.path))
             principal = staff_domain.principal_for_staff(staff)
             if not principal.can(permission):

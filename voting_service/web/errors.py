@@ -58,6 +58,19 @@ def register(app: Flask) -> None:
             return json_error(status, code, message)
         return page_error(status, f"error.{status}")
 
+    @app.after_request
+    def _challenge(response):
+        # RFC 9110 §11.6.1: a 401 names the scheme that would succeed. Voter routes (and
+        # the voter login) take a voter session, everything else a bearer token.
+        if response.status_code == 401 and wants_json() and \
+                "WWW-Authenticate" not in response.headers:
+            view = app.view_functions.get(request.endpoint or "")
+            voter = getattr(view, "permission", None) == "voter_session" or \
+                request.endpoint == "api.voter_login"
+            response.headers["WWW-Authenticate"] = \
+                f'{"Voter" if voter else "Bearer"} realm="voting_service"'
+        return response
+
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)

@@ -34,6 +34,32 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "login.submit": "Se connecter",
         "login.failed": "Identifiant ou mot de passe incorrect.",
         "login.required": "Connectez-vous pour accéder à cette page.",
+        "totp.title": "Code de vérification",
+        "totp.intro": "Saisissez le code à 6 chiffres affiché par votre application "
+                      "d’authentification.",
+        "totp.code": "Code à 6 chiffres",
+        "totp.recovery_help": "Téléphone perdu ? Saisissez l’un de vos codes de secours "
+                              "(XXXX-XXXX-XXXX-XXXX) ; chacun ne sert qu’une fois.",
+        "totp.submit": "Valider",
+        "totp.failed": "Code incorrect ou déjà utilisé. Attendez le code suivant et "
+                       "réessayez.",
+        "enrol.title": "Activer la double authentification",
+        "enrol.intro": "Votre compte doit être protégé par un deuxième facteur : un code "
+                       "qui change toutes les 30 secondes sur votre téléphone.",
+        "enrol.step_app": "Installez une application d’authentification (par exemple "
+                          "FreeOTP, Aegis ou celle de votre téléphone).",
+        "enrol.step_scan": "Scannez ce QR code avec l’application, ou saisissez la clé "
+                           "ci-dessous.",
+        "enrol.qr_label": "QR code à scanner avec l’application d’authentification",
+        "enrol.secret": "Clé pour le compte {username} :",
+        "enrol.step_code": "Saisissez le code à 6 chiffres que l’application affiche.",
+        "enrol.submit": "Activer",
+        "recovery.title": "Vos codes de secours",
+        "recovery.done": "La double authentification est activée. Vous êtes connecté.",
+        "recovery.intro": "Notez ces codes et gardez-les en lieu sûr, hors de votre "
+                          "téléphone : si vous le perdez, chacun permet une connexion, une "
+                          "seule fois. Ils ne seront plus jamais affichés.",
+        "recovery.continue": "Continuer",
         "admin.title": "Tableau de bord",
         "admin.hello": "Connecté en tant que {name} ({role}).",
         "admin.elections": "Consultations",
@@ -77,6 +103,29 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "login.submit": "Log in",
         "login.failed": "Wrong username or password.",
         "login.required": "Log in to reach this page.",
+        "totp.title": "Verification code",
+        "totp.intro": "Type the 6-digit code shown by your authenticator app.",
+        "totp.code": "6-digit code",
+        "totp.recovery_help": "Lost your phone? Type one of your recovery codes "
+                              "(XXXX-XXXX-XXXX-XXXX); each works once.",
+        "totp.submit": "Confirm",
+        "totp.failed": "Wrong or already used code. Wait for the next code and try again.",
+        "enrol.title": "Turn on two-factor authentication",
+        "enrol.intro": "Your account needs a second factor: a code that changes every 30 "
+                       "seconds on your phone.",
+        "enrol.step_app": "Install an authenticator app (for example FreeOTP, Aegis or your "
+                          "phone's own).",
+        "enrol.step_scan": "Scan this QR code with the app, or type the key below.",
+        "enrol.qr_label": "QR code to scan with the authenticator app",
+        "enrol.secret": "Key for the account {username}:",
+        "enrol.step_code": "Type the 6-digit code the app shows.",
+        "enrol.submit": "Turn on",
+        "recovery.title": "Your recovery codes",
+        "recovery.done": "Two-factor authentication is on. You are logged in.",
+        "recovery.intro": "Write these codes down and keep them safe, away from your phone: "
+                          "if you lose it, each one lets you log in once. They will never be "
+                          "shown again.",
+        "recovery.continue": "Continue",
         "admin.title": "Dashboard",
         "admin.hello": "Logged in as {name} ({role}).",
         "admin.elections": "Votes",

@@ -75,6 +75,9 @@ STATUS_VIEW = {
         "accepting_ballots": {"type": "boolean"},
         "next": {"type": "array", "items": {"enum": STATUS_NAMES}},
         "changed": {"type": "boolean"},
+        "closed_at": {"type": "string"},
+        "closing_reason": {"type": "string", "description": "Why the vote was closed "
+                                                           "before ends_at"},
     },
     "required": ["id", "status", "fingerprint", "starts_at", "ends_at", "accepting_ballots",
                  "next"],
