@@ -9,7 +9,7 @@ from flask import Flask
 
 from ..config import load_settings
 from ..store.db import make_engine, make_session_factory
-from . import errors, i18n, logs
+from . import assets, errors, i18n, logs
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -47,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     logs.configure(app, settings.log_format)
     errors.register(app)
     i18n.register(app)
+    assets.register(app)
 
     from . import admin, api, api_voters, public  # noqa: F401 (api_* add routes)
     from . import api_ballots, api_board, api_polling  # noqa: F401
