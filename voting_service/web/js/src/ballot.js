@@ -9,7 +9,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { concat, equalBytes, toHex } from './bytes.js';
 import { field, onlyFields, readBytesHex, readInt, readPoint, scalarsFromHex } from './codec.js';
 import { DecodingError, InvalidProofError, InvalidSignatureError, ParameterError } from './errors.js';
-import { baseMul, pointHex, scalarHex } from './group.js';
+import { baseMul, pointHex, pointToBytes, scalarHex } from './group.js';
 import { embedBytes, extractBytes } from './embedding.js';
 import { decryptWithRandomness, encryptVector, randomScalars, vectorFromJSON, vectorToJSON } from './elgamal.js';
 import * as encryptionProof from './encryption_proof.js';
@@ -118,7 +118,7 @@ export function tracker(election, b) {
 
 /** SHA-256 (hex) of the ciphertexts' encodings (protocol.md §11.1). */
 export function ciphertextsDigest(b) {
-  return toHex(sha256(concat(...ciphertextPoints(b.ciphertexts).map((p) => p.toBytes()))));
+  return toHex(sha256(concat(...ciphertextPoints(b.ciphertexts).map(pointToBytes))));
 }
 
 export function randomnessStatement(election, publicKey, question, credential, seq, prev, checkin, plaintext, width) {
@@ -150,9 +150,10 @@ export function encrypt(publicKey, election, question, plaintext, width,
   };
 }
 
-export function signOnline(election, b, secret, rng) {
+/** `publicKey`: secret·G when the caller holds it (the device derived both from the code). */
+export function signOnline(election, b, secret, rng, publicKey = null) {
   if (b.checkin !== null) throw new ParameterError('a kiosk ballot is signed with the kiosk key');
-  return { ...b, signature: signature.sign(election, secret, message(election, b), rng) };
+  return { ...b, signature: signature.sign(election, secret, message(election, b), rng, { publicKey }) };
 }
 
 /** Ed25519 over the message with a WebCrypto CryptoKey (the kiosk's device key). */

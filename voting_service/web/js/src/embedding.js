@@ -5,7 +5,7 @@
 // zeros to 30·width bytes.
 import { concat } from './bytes.js';
 import { DiscreteLogNotFoundError, EmbeddingError, ParameterError } from './errors.js';
-import { GENERATOR, IDENTITY, baseMul, isValidEncoding, mod, pointFromBytes } from './group.js';
+import { GENERATOR, IDENTITY, baseMul, isValidEncoding, mod, pointFromBytes, pointToBytes } from './group.js';
 
 export const BYTES_PER_POINT = 30;
 const COUNTERS = 1 << 14;
@@ -32,7 +32,7 @@ export function embedChunk(chunk) {
 }
 
 export function extractChunk(point) {
-  const enc = point.toBytes();
+  const enc = pointToBytes(point);
   if (enc[0] & 1 || enc[31] & 0x80 || point.is0()) throw new EmbeddingError('not an embedded point');
   const chunk = enc.slice(1, 31);
   const counter = (enc[0] >> 1) | (enc[31] << 7);

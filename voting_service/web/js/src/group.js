@@ -95,11 +95,14 @@ export function pointFromBytes(data, { allowIdentity = false } = {}) {
     throw new IdentityPointError('the identity element is not allowed here');
   }
   if (data[31] & 0x80) throw new InvalidPointError('not a canonical ristretto255 encoding');
+  let point;
   try {
-    return RistrettoPoint.fromBytes(data);
+    point = RistrettoPoint.fromBytes(data);
   } catch {
     throw new InvalidPointError('not a canonical ristretto255 encoding');
   }
+  ENCODINGS.set(point, Uint8Array.from(data));
+  return point;
 }
 
 export function pointFromHex(text, options) {
@@ -117,8 +120,21 @@ export function isValidEncoding(data) {
   }
 }
 
-export const pointToBytes = (p) => p.toBytes();
-export const pointHex = (p) => toHex(p.toBytes());
+// Encoding a point costs a field inversion, and a ballot's points go into several
+// transcripts: each point object (immutable in noble) is encoded once. Decoded points
+// keep the very bytes they were decoded from (canonical, so equal to their encoding).
+const ENCODINGS = new WeakMap();
+
+export function pointToBytes(p) {
+  let enc = ENCODINGS.get(p);
+  if (enc === undefined) {
+    enc = p.toBytes();
+    ENCODINGS.set(p, enc);
+  }
+  return enc;
+}
+
+export const pointHex = (p) => toHex(pointToBytes(p));
 export const pointsEqual = (a, b) => a.equals(b);
 
 /** RFC 9496 element derivation from 64 uniform bytes. */

@@ -22,8 +22,9 @@ export function statement(purpose, election, publicKey, message) {
   return new Transcript(purpose).bytes('election', election).point('public_key', publicKey).bytes('message', message);
 }
 
-export function sign(election, secretKey, message, rng, { purpose = BALLOT_PURPOSE } = {}) {
-  const st = statement(purpose, election, baseMul(secretKey), message);
+/** `publicKey`, when the caller already holds secretKey·G, saves recomputing it. */
+export function sign(election, secretKey, message, rng, { purpose = BALLOT_PURPOSE, publicKey = null } = {}) {
+  const st = statement(purpose, election, publicKey ?? baseMul(secretKey), message);
   const nonce = randomNonzeroScalar(hedged(rng, st, [secretKey]));
   const c = st.point('commitment', baseMul(nonce)).challenge('c');
   return { challenge: c, response: add(nonce, mul(c, secretKey)) };

@@ -5,7 +5,7 @@
 // without changing the transcript.
 import { sha512 } from '@noble/hashes/sha2.js';
 import { concat, u32be, u64be, utf8 } from './bytes.js';
-import { pointFromUniformBytes, scalarFromWide, scalarToBytes } from './group.js';
+import { pointFromUniformBytes, pointToBytes, scalarFromWide, scalarToBytes } from './group.js';
 
 export const PROTOCOL = 'voting_service/v1';
 
@@ -57,9 +57,9 @@ export class Transcript {
   text(label, value) { return this._update(TAG.TEXT, label, utf8(value)); }
   integer(label, value) { return this._update(TAG.INT, label, u64be(value)); }
   scalar(label, value) { return this._update(TAG.SCALAR, label, scalarToBytes(value)); }
-  point(label, value) { return this._update(TAG.POINT, label, value.toBytes()); }
+  point(label, value) { return this._update(TAG.POINT, label, pointToBytes(value)); }
   pointEncoding(label, encoding) { return this._update(TAG.POINT, label, encoding); }
-  points(label, values) { return this._update(TAG.POINTS, label, concat(...values.map((p) => p.toBytes()))); }
+  points(label, values) { return this._update(TAG.POINTS, label, concat(...values.map(pointToBytes))); }
   pointEncodings(label, encodings) { return this._update(TAG.POINTS, label, concat(...encodings)); }
   scalars(label, values) { return this._update(TAG.SCALARS, label, concat(...values.map(scalarToBytes))); }
 

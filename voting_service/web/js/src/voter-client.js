@@ -97,9 +97,10 @@ const fingerprintBytes = (fingerprint) => readHex(fingerprint, 32, 'the election
 /** What a device derives from a letter code; the secret stays inside this module. */
 export class VoterCredential {
   constructor(secret, loginToken) {
-    SECRETS.set(this, secret);
+    const point = baseMul(secret);
+    SECRETS.set(this, { secret, point });
     this.loginToken = toHex(loginToken);
-    this.publicCredential = pointHex(baseMul(secret));
+    this.publicCredential = pointHex(point);
     Object.freeze(this);
   }
 
@@ -169,7 +170,8 @@ export class PreparedBallot extends Prepared {
   /** The ballot signed by the credential secret, as JSON for POST …/ballots. */
   sign() {
     const { election, ballot, credential, rng } = Prepared._use(this, 'signed');
-    return ballots.ballotToJSON(ballots.signOnline(election, ballot, SECRETS.get(credential), rng));
+    const { secret, point } = SECRETS.get(credential);
+    return ballots.ballotToJSON(ballots.signOnline(election, ballot, secret, rng, point));
   }
 }
 
@@ -185,9 +187,9 @@ export function prepareBallot({ fingerprint, publicKey, question, plaintext, wid
   if (!(credential instanceof VoterCredential)) throw new ParameterError('credential comes from deriveCredential');
   const election = fingerprintBytes(fingerprint);
   const y = pointFromHex(publicKey);
-  const secret = SECRETS.get(credential);
+  const { secret, point } = SECRETS.get(credential);
   const { ballot, opening } = ballots.encrypt(y, election, question, checkPlaintext(plaintext), width, {
-    credential: baseMul(secret), seq, prev: prev === null ? ballots.ZERO_TRACKER : readHex(prev, 32, 'prev'), secret, rng,
+    credential: point, seq, prev: prev === null ? ballots.ZERO_TRACKER : readHex(prev, 32, 'prev'), secret, rng,
   });
   return new PreparedBallot(election, y, ballot, opening, { credential, rng });
 }
