@@ -36,3 +36,21 @@ for (const [name, build] of Object.entries(TRUSTEE_FILES)) {
     assert.equal(render(await build()), readVectorText(name));
   });
 }
+
+test('every file of tests/vectors/ is rebuilt by a Node test', async () => {
+  const { readdirSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { VECTORS } = await import('./support/vectors.js');
+  const files = [];
+  const walk = (dir, prefix) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(join(dir, entry.name), `${prefix}${entry.name}/`);
+      else if (!entry.name.endsWith('.py')) files.push(`${prefix}${entry.name}`);
+    }
+  };
+  walk(VECTORS, '');
+  // record/*: test/record.test.js (record.zip: its members, the normative part).
+  const rebuilt = [...Object.keys(FILES), ...Object.keys(TRUSTEE_FILES)].map((n) => `${n}.json`)
+    .concat(['record/record.json', 'record/ballot_v2.json', 'record/negative.json', 'record/record.zip']);
+  assert.deepEqual(files.sort(), rebuilt.sort());
+});
