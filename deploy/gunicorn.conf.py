@@ -10,6 +10,7 @@ metrics_folder()
 
 from voting_service.config import load_settings  # noqa: E402
 from voting_service.web.logs import gunicorn_logconfig  # noqa: E402
+from voting_service.web.request_limits import GUNICORN_LIMITS  # noqa: E402
 
 # The settings are read here, in the master, so a bad configuration stops the start with
 # its message before the port is bound.
@@ -20,7 +21,10 @@ _settings = load_settings()
 bind = "127.0.0.1:8000"
 # Casting is CPU-bound (proof checks): about one worker per core, plus one.
 workers = 4
-worker_class = "gthread"  # keep-alive: a cast costs no new connection
+# Threads keep client connections alive; the worker class answers gunicorn's own errors
+# in JSON, with limits above the app's own (web/request_limits.py).
+worker_class = "voting_service.web.gunicorn_workers.ThreadWorker"
+globals().update(GUNICORN_LIMITS)
 threads = 4
 keepalive = 5
 timeout = 60

@@ -97,11 +97,12 @@ class _Server(BaseApplication):
         return create_app()
 
 
-def run(bind: str, workers: int, banner: str = "", threads: int = 4) -> None:
+def run(bind: str, workers: int, threads: int = 4, banner: str = "") -> None:
     """``threads`` > 1: gunicorn's threaded worker, which keeps client connections alive
     (a cast then costs no new TCP connection, about a fifth of its server CPU) and overlaps
     one request's database round trips with another's checks; the proofs are checked by
-    several worker processes, as the GIL lets one thread compute at a time."""
+    several worker processes, as the GIL lets one thread compute at a time. Either worker
+    is the JSON-errors subclass of web/gunicorn_workers.py."""
     metrics_folder()   # first: before anything imports prometheus-client
     from .web.logs import gunicorn_logconfig
 
