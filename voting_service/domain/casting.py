@@ -58,28 +58,30 @@ def _build_crypto(manifest_canonical: str, fingerprint: str, key_json: str) -> C
                          ElectionKey.from_json(json.loads(key_json)))
 
 
-# Per process, by (election id, fingerprint). The fingerprint fixes the manifest, and the
-# election key is set once and never replaced (elections.set_election_key), so an entry can
-# never go stale; the hot path thus reads neither the manifest nor the key.
-_CRYPTO: dict[tuple[int, str], CryptoContext] = {}
+# Per process, by (election id, fingerprint, election key): the fingerprint fixes the
+# manifest, and the key (a short text, read with the election row) is part of the entry's
+# name, so a restored or recreated database with the same ids can never meet a stale
+# entry. The hot path thus parses neither the manifest nor the key.
+_CRYPTO: dict[tuple[int, str, str], CryptoContext] = {}
 
 
-def _cached_crypto(session: Session, election_id: int, fingerprint: str) -> CryptoContext:
-    found = _CRYPTO.get((election_id, fingerprint))
+def _cached_crypto(session: Session, election_id: int, fingerprint: str, key_json: str
+                   ) -> CryptoContext:
+    found = _CRYPTO.get((election_id, fingerprint, key_json))
     if found is None:
         row = session.execute(select(Election.manifest_canonical, Election.election_key)
                               .where(Election.id == election_id)).one()
-        found = _build_crypto(row.manifest_canonical, fingerprint, row.election_key)
+        found = _build_crypto(row.manifest_canonical, fingerprint, key_json)
         if len(_CRYPTO) >= 16:
             _CRYPTO.clear()
-        _CRYPTO[(election_id, fingerprint)] = found
+        _CRYPTO[(election_id, fingerprint, key_json)] = found
     return found
 
 
 def crypto_context(election: Election) -> CryptoContext:
     if election.election_key is None or election.fingerprint is None:
         raise Conflict("this election has no election key yet", "voting_closed")
-    found = _CRYPTO.get((election.id, election.fingerprint))
+    found = _CRYPTO.get((election.id, election.fingerprint, election.election_key))
     if found is None:
         found = _build_crypto(election.manifest_canonical, election.fingerprint,
                               election.election_key)
@@ -129,7 +131,7 @@ _E, _S, _V, _C = (Election.__table__, VoterSession.__table__, Voter.__table__,
 # session of another election finds no voter (the join names the election).
 _VOTER_CONTEXT = (
     select(_E.c.id, _E.c.slug, _E.c.status, _E.c.starts_at, _E.c.ends_at, _E.c.fingerprint,
-           _E.c.service_key, _E.c.election_key.is_not(None).label("has_key"),
+           _E.c.service_key, _E.c.election_key,
            _V.c.id.label("voter_id"), _S.c.expires_at, _C.c.public_key, _C.c.questions)
     .select_from(
         _E.outerjoin(_S, _S.c.token_hash == bindparam("token"))
@@ -157,10 +159,10 @@ def voter_context(session: Session, slug: Any, session_token: str) -> VoterConte
     _require_open(election, now)
     if row.public_key is None:
         raise Conflict("this voter has no active credential", "no_credential")
-    if not row.has_key or row.fingerprint is None:
+    if row.election_key is None or row.fingerprint is None:
         raise Conflict("this election has no election key yet", "voting_closed")
     return VoterContext(election, row.voter_id, row.public_key, tuple(sorted(row.questions)),
-                        _cached_crypto(session, row.id, row.fingerprint))
+                        _cached_crypto(session, row.id, row.fingerprint, row.election_key))
 
 
 # --- reading and checking ballots (no transaction) -----------------------------------------
