@@ -23,7 +23,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -38,6 +38,7 @@ from ..store.models import BallotIndex, Credential, Election, Kiosk, Participati
     SignedHeadRow, SpoiledBallot, Voter, VoterSession
 from ..store.types import utcnow
 from . import record, register, voter_auth
+from .elections import require_slug
 from .errors import Conflict, InvalidInput, NotFound, Unauthenticated
 
 MAX_BALLOTS = 16
@@ -65,27 +66,24 @@ def _build_crypto(manifest_canonical: str, fingerprint: str, key_json: str) -> C
 _CRYPTO: dict[tuple[int, str, str], CryptoContext] = {}
 
 
-def _cached_crypto(session: Session, election_id: int, fingerprint: str, key_json: str
-                   ) -> CryptoContext:
-    found = _CRYPTO.get((election_id, fingerprint, key_json))
+def _crypto(election_id: int, fingerprint: str, key_json: str,
+            manifest: Callable[[], str]) -> CryptoContext:
+    """The cached context; ``manifest`` gives the canonical manifest on a miss only."""
+    name = (election_id, fingerprint, key_json)
+    found = _CRYPTO.get(name)
     if found is None:
-        row = session.execute(select(Election.manifest_canonical, Election.election_key)
-                              .where(Election.id == election_id)).one()
-        found = _build_crypto(row.manifest_canonical, fingerprint, key_json)
+        found = _build_crypto(manifest(), fingerprint, key_json)
         if len(_CRYPTO) >= 16:
             _CRYPTO.clear()
-        _CRYPTO[(election_id, fingerprint, key_json)] = found
+        _CRYPTO[name] = found
     return found
 
 
 def crypto_context(election: Election) -> CryptoContext:
     if election.election_key is None or election.fingerprint is None:
         raise Conflict("this election has no election key yet", "voting_closed")
-    found = _CRYPTO.get((election.id, election.fingerprint, election.election_key))
-    if found is None:
-        found = _build_crypto(election.manifest_canonical, election.fingerprint,
-                              election.election_key)
-    return found
+    return _crypto(election.id, election.fingerprint, election.election_key,
+                   lambda: election.manifest_canonical)
 
 
 def _require_open(election, now: datetime) -> None:
@@ -140,12 +138,12 @@ _VOTER_CONTEXT = (
     .where(_E.c.slug == bindparam("slug")))
 
 
+_MANIFEST = select(_E.c.manifest_canonical).where(_E.c.id == bindparam("id"))
+
+
 def voter_context(session: Session, slug: Any, session_token: str) -> VoterContext:
     """The election, the voter behind a session token and their active credential."""
-    from .elections import SLUG_RE
-
-    if not isinstance(slug, str) or not SLUG_RE.fullmatch(slug):
-        raise NotFound(f"no election {str(slug)[:70]!r}", "election_not_found")
+    require_slug(slug)
     row = session.execute(_VOTER_CONTEXT, {
         "slug": slug, "token": voter_auth.session_digest(session_token)}).first()
     if row is None:
@@ -162,7 +160,8 @@ def voter_context(session: Session, slug: Any, session_token: str) -> VoterConte
     if row.election_key is None or row.fingerprint is None:
         raise Conflict("this election has no election key yet", "voting_closed")
     return VoterContext(election, row.voter_id, row.public_key, tuple(sorted(row.questions)),
-                        _cached_crypto(session, row.id, row.fingerprint, row.election_key))
+                        _crypto(row.id, row.fingerprint, row.election_key,
+                                lambda: session.execute(_MANIFEST, {"id": row.id}).scalar_one()))
 
 
 # --- reading and checking ballots (no transaction) -----------------------------------------
@@ -284,11 +283,6 @@ _CHAIN = select(_B.c.question, _B.c.seq, _B.c.tracker, _B.c.credential, _B.c.cha
     | _B.c.ciphertexts.in_(bindparam("digests", expanding=True))
     | (_B.c.request_digest == bindparam("request")))
 
-def _spoiled_error() -> Conflict:
-    return Conflict("this ballot's encryption was checked (spoiled): it can never be cast; "
-                    "encrypt your choices again", "ballot_spoiled")
-
-
 def _store_ballots(session: Session, election, ballot_list: list[ballots.Ballot],
                    trackers: dict[str, str], digests: dict[str, str], request: str,
                    kiosk: str | None, key_dir: Path) -> tuple[dict[str, int], SignedHead]:
@@ -314,7 +308,8 @@ def _store_ballots(session: Session, election, ballot_list: list[ballots.Ballot]
                         "kiosk": kiosk}) for b in ordered], key_dir, index,
             unless_spoiled=(list(trackers.values()), list(digests.values())))
     except record.Spoiled:
-        raise _spoiled_error() from None
+        raise Conflict("this ballot's encryption was checked (spoiled): it can never be "
+                       "cast; encrypt your choices again", "ballot_spoiled") from None
     return {b.question: event.seq for b, event in zip(ordered, events)}, head
 
 

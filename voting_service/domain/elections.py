@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -73,12 +74,18 @@ def summaries(session: Session, public_only: bool = False) -> list[ElectionSumma
 SLUG_RE = re.compile(manifest_schema.SLUG["pattern"])
 
 
+def require_slug(slug: Any) -> str:
+    """A well-formed election id, or NotFound (as for an unknown one)."""
+    if not isinstance(slug, str) or not SLUG_RE.fullmatch(slug):
+        raise NotFound(f"no election {str(slug)[:70]!r}", "election_not_found")
+    return slug
+
+
 def get_election(session: Session, slug: str, lock: bool = False,
                  full: bool = True) -> Election:
     """The election row; ``full`` also loads its questions, projects, districts and polling
     points (the hot casting path reads none of them, and needs ``full=False``)."""
-    if not isinstance(slug, str) or not SLUG_RE.fullmatch(slug):
-        raise NotFound(f"no election {slug[:70]!r}", "election_not_found")
+    require_slug(slug)
     query = select(Election).where(Election.slug == slug)
     if full:
         query = query.options(
