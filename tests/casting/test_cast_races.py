@@ -15,6 +15,7 @@ import pytest
 from tests.record.record_helpers import (_voter_ctx, check_in, enrol_kiosk, kiosk_ballots,
                                          open_with_more_voters, open_with_questions)
 from tests.factories import advance
+from voting_service.crypto import ballot as ballots, encryption_proof
 from voting_service.domain import casting, elections
 from voting_service.domain import record as record_domain
 from voting_service.domain.errors import Conflict
@@ -235,7 +236,7 @@ def test_cast_racing_a_challenge_of_the_same_ballot_never_both(factory, racing, 
                                                                tmp_path):
     """A ballot cast and challenged (spoiled) at the same time: exactly one of the two
     wins, in every round; the record verifies with each ballot either cast or spoiled."""
-    from voting_service.crypto import ballot as ballots
+    from voting_service.crypto import ballot as ballots, encryption_proof
 
     device = vote.voters["V001"]
     ctx = _context(factory, vote, "V001")
@@ -270,3 +271,38 @@ def test_cast_racing_a_challenge_of_the_same_ballot_never_both(factory, racing, 
             tally["spoiled"] += 1
     report = _close_and_verify(factory, vote, tmp_path)
     assert (report.ballots_cast, report.spoiled) == (tally["cast"], tally["spoiled"])
+
+
+def test_two_voters_racing_with_the_same_ciphertexts_one_refused_never_a_500(
+        factory, racing, vote, tmp_path):
+    """Two colluding voters encrypt with the same randomness (each proves it for their own
+    credential), so their ciphertexts are equal, and cast at the same instant: the first is
+    recorded, the other is refused as a replay (409), whichever waited on the lock."""
+    first, second = vote.voters["V001"], vote.voters["V004"]
+    contexts = {first.number: _context(factory, vote, "V001"),
+                second.number: _context(factory, vote, "V004")}
+    ballot, opening = vote.encrypt(first, "ville", ["P1"])
+    pk = vote.key.public_key
+    copied = ballots.Ballot("ville", second.credential.public, 1, ballots.ZERO_TRACKER, None,
+                            ballot.ciphertexts, encryption_proof.prove(
+                                vote.fingerprint, pk, second.credential.public, "ville",
+                                ballot.ciphertexts, list(opening.randomness)))
+    own = {first.number: ballots.sign_online(vote.fingerprint, ballot, first.credential.secret),
+           second.number: ballots.sign_online(vote.fingerprint, copied,
+                                              second.credential.secret)}
+    requests = [(device, [own[device.number]]) for device in (first, second) for _ in range(10)]
+    digests = {ballots.ciphertexts_digest(r[1][0]) for r in requests}
+    assert len(digests) == 1   # the premise: one encryption, two credentials
+
+    def attempt(item):
+        device, ballot_list = item
+        return _online(racing, vote, contexts[device.number])(ballot_list)
+
+    outcomes = _race(attempt, requests, parties=len(requests))
+    accepted = {o[1].trackers["ville"] for o in outcomes if o[0] == "accepted"}
+    refused = {o[1:] for o in outcomes if o[0] == "refused"}
+    assert len(accepted) == 1
+    assert refused == {(409, "ballot_replayed")}
+    assert _count(factory, RecordEvent, type="ballot") == 1
+    report = _close_and_verify(factory, vote, tmp_path)
+    assert report.counted["ville"] == sorted(accepted)

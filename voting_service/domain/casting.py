@@ -310,6 +310,11 @@ def _store_ballots(session: Session, election, ballot_list: list[ballots.Ballot]
     except record.Spoiled:
         raise Conflict("this ballot's encryption was checked (spoiled): it can never be "
                        "cast; encrypt your choices again", "ballot_spoiled") from None
+    except record.Duplicate:
+        # The checks before the lock saw no such ballot; one with the same ciphertexts was
+        # committed meanwhile under another credential (the unique index decides).
+        raise Conflict("this ballot was already cast by another request",
+                       "ballot_replayed") from None
     return {b.question: event.seq for b, event in zip(ordered, events)}, head
 
 

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from functools import lru_cache
 
 from sqlalchemy import bindparam, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..record.archive import write_record
@@ -105,6 +106,12 @@ class Spoiled(Exception):
     """``append_signed`` found a spoiled ballot among those it was to append."""
 
 
+class Duplicate(Exception):
+    """``append_signed``: the database refused an index row as a duplicate (a ballot
+    committed by a concurrent transaction after this one's checks read the index). The
+    transaction is unusable: the caller rolls back."""
+
+
 def append_signed(session: Session, election, items: list[tuple[str, dict[str, Any]]],
                   key_dir: Path, index: Callable[[list[Event]], list[dict[str, Any]]],
                   unless_spoiled: tuple[list[str], list[str]]) -> tuple[list[Event], SignedHead]:
@@ -116,9 +123,14 @@ def append_signed(session: Session, election, items: list[tuple[str, dict[str, A
     before = (tail.height, tail.head)
     appended, rows = _chain(tail, items)
     head = _sign(election, key_dir, tail.height, tail.head)
-    if not appends.write(session, election.id, rows, tail.height, tail.head.hex(),
-                         ballots=index(appended), head_line=_head_line(head),
-                         unless_spoiled=unless_spoiled):
+    try:
+        written = appends.write(session, election.id, rows, tail.height, tail.head.hex(),
+                                ballots=index(appended), head_line=_head_line(head),
+                                unless_spoiled=unless_spoiled)
+    except IntegrityError:
+        tail.height, tail.head = before
+        raise Duplicate() from None
+    if not written:
         tail.height, tail.head = before
         raise Spoiled()
     return appended, head
