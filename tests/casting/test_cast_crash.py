@@ -6,6 +6,7 @@ record verifies. On SQLite and PostgreSQL, through the domain and through the HT
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from tests.casting.test_cast_api import cast, login
 from tests.record.record_helpers import (cast_kiosk, cast_online, check_in, enrol_kiosk,
@@ -37,19 +38,29 @@ def _snapshot(factory, slug):
         return events, index, heads, register
 
 
-def _crash_after_append(monkeypatch, expected_type, appended):
-    """Make the transaction fail right after the writes, after checking that the ballots
-    were appended in it (so the failure really is mid-write)."""
-    write = appends.write
+def _event_type(session, election_id: int, seq: int) -> str:
+    """The type of an event written in this (uncommitted) transaction. On PostgreSQL the
+    hook runs inside the write's pipeline, where only the driver's own cursor reads."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        return connection.connection.driver_connection.execute(
+            "SELECT type FROM record_events WHERE election_id = %s AND seq = %s",
+            (election_id, seq)).fetchone()[0]
+    return session.execute(select(RecordEvent.type).where(
+        RecordEvent.election_id == election_id, RecordEvent.seq == seq)).scalar()
 
-    def boom(session, election_id, *args, **kwargs):
-        write(session, election_id, *args, **kwargs)
+
+def _crash_after_append(monkeypatch, expected_type, appended):
+    """Make the transaction fail right after the writes, before the commit (on PostgreSQL
+    between the statement and the COMMIT of its pipeline), after checking that the
+    ballots were appended in it (so the failure really is mid-write)."""
+
+    def boom(session, election_id):
         seq, _ = record_domain.last(session, election_id)
-        last = next(record_domain.events(session, election_id, seq, seq))
-        assert last.type == expected_type
+        assert _event_type(session, election_id, seq) == expected_type
         appended.append(seq)
         raise Crash("the disk went away")
-    monkeypatch.setattr(appends, "write", boom)
+    monkeypatch.setattr(appends, "before_commit", boom)
 
 
 def _verify(factory, slug, path):

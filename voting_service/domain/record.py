@@ -114,11 +114,13 @@ class Duplicate(Exception):
 
 def append_signed(session: Session, election, items: list[tuple[str, dict[str, Any]]],
                   key_dir: Path, index: Callable[[list[Event]], list[dict[str, Any]]],
-                  unless_spoiled: tuple[list[str], list[str]]) -> tuple[list[Event], SignedHead]:
+                  unless_spoiled: tuple[list[str], list[str]], commit: bool = False
+                  ) -> tuple[list[Event], SignedHead]:
     """``append_many`` then ``sign_current_head``, with the rows ``index`` gives for the new
     events (the ballot index), written together (one round trip on PostgreSQL) unless a
     ballot was spoiled (``unless_spoiled``: trackers and ciphertext digests), which raises
-    Spoiled: the caller rolls back. The casting path, under the election's lock."""
+    Spoiled: the caller rolls back. The casting path, under the election's lock.
+    ``commit``: the transaction ends with these writes (``appends.write``)."""
     tail = lock(session, election.id)
     before = (tail.height, tail.head)
     appended, rows = _chain(tail, items)
@@ -126,7 +128,7 @@ def append_signed(session: Session, election, items: list[tuple[str, dict[str, A
     try:
         written = appends.write(session, election.id, rows, tail.height, tail.head.hex(),
                                 ballots=index(appended), head_line=_head_line(head),
-                                unless_spoiled=unless_spoiled)
+                                unless_spoiled=unless_spoiled, commit=commit)
     except IntegrityError:
         tail.height, tail.head = before
         raise Duplicate() from None
